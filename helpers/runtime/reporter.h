@@ -1,0 +1,42 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "proto/ccinit.pb.h"
+
+namespace ccinit::helper {
+
+// Where a helper's events go: framed to PID 1, or as readable lines when run by hand.
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void log(wire::LogLevel level, std::string_view text) = 0;
+  virtual void progress(std::string_view step, bool done) = 0;
+  virtual void daemon_started(std::string_view name, pid_t pid) = 0;
+
+  void error(std::string_view text) { log(wire::LOG_ERROR, text); }
+  void warn(std::string_view text) { log(wire::LOG_WARN, text); }
+  void info(std::string_view text) { log(wire::LOG_INFO, text); }
+  void debug(std::string_view text) { log(wire::LOG_DEBUG, text); }
+};
+
+// Marks a step's start and end in the event stream (the end only when the step returns
+// normally; a failure ends the helper with its result instead).
+class StepScope {
+ public:
+  StepScope(Reporter& reporter, std::string step) : reporter_(reporter), step_(std::move(step)) {
+    reporter_.progress(step_, false);
+  }
+  StepScope(const StepScope&) = delete;
+  StepScope& operator=(const StepScope&) = delete;
+  void done() { reporter_.progress(step_, true); }
+
+ private:
+  Reporter& reporter_;
+  std::string step_;
+};
+
+}  // namespace ccinit::helper
