@@ -34,7 +34,9 @@ std::optional<std::string> read_file_impl(const std::string& path, bool missing_
 
 }  // namespace
 
-std::string read_file(const std::string& path) { return *read_file_impl(path, false); }
+std::string read_file(const std::string& path) {
+  return *read_file_impl(path, false);
+}
 
 std::optional<std::string> read_file_if_exists(const std::string& path) {
   return read_file_impl(path, true);
@@ -62,7 +64,8 @@ void write_existing_file(const std::string& path, std::string_view data) {
 }
 
 std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\0'))
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\0'))
     s.remove_suffix(1);
   return s;
 }

@@ -50,7 +50,9 @@ std::string encode_frame(std::string_view payload) {
   return out;
 }
 
-void write_frame(int fd, std::string_view payload) { write_all(fd, encode_frame(payload)); }
+void write_frame(int fd, std::string_view payload) {
+  write_all(fd, encode_frame(payload));
+}
 
 std::optional<std::string> read_frame(int fd) {
   char header[kFrameHeaderSize];

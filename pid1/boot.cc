@@ -1,0 +1,146 @@
+#include "pid1/boot.h"
+
+#include <poll.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+
+#include "common/cmdline_config.h"
+#include "common/file_io.h"
+#include "common/sys_error.h"
+#include "pid1/agent.h"
+#include "pid1/boot_plan.h"
+#include "pid1/crash_guard.h"
+#include "pid1/helper_run.h"
+#include "pid1/log.h"
+#include "pid1/power_off.h"
+#include "pid1/reaper.h"
+#include "pid1/signals.h"
+
+namespace ccinit::pid1 {
+
+namespace {
+
+class Boot {
+ public:
+  [[noreturn]] void run();
+
+ private:
+  void run_step(const HelperStep& step);
+  wire::Config read_config();
+  [[noreturn]] void supervise_agent(ChildProcess agent);
+  [[noreturn]] void fail(const std::string& reason) { power_off_now(reason, log_); }
+
+  Log log_;
+  Reaper reaper_;
+  UniqueFd signal_fd_;
+  wire::Config config_;
+};
+
+void Boot::run_step(const HelperStep& step) {
+  HelperInvocation invocation{
+      step.name, std::string(kHelperDir) + "/" + step.name, step.timeout, {}};
+  *invocation.request.mutable_config() = config_;
+  HelperOutcome outcome = run_helper(invocation, signal_fd_.get(), reaper_, log_);
+  if (outcome.shutdown_signal != 0)
+    power_off_orderly("received " + signal_name(outcome.shutdown_signal), false, signal_fd_.get(),
+                      reaper_, log_);
+  if (!outcome.ok) fail("helper " + step.name + " failed: " + outcome.reason);
+}
+
+wire::Config Boot::read_config() {
+  std::string cmdline;
+  try {
+    cmdline = read_file("/proc/cmdline");
+  } catch (const SysError& e) {
+    fail(std::string("cannot read the kernel command line: ") + e.what());
+  }
+  try {
+    return parse_cmdline(cmdline);
+  } catch (const ConfigError& e) {
+    fail(std::string("bad kernel command line: ") + e.what());
+  }
+}
+
+void Boot::supervise_agent(ChildProcess agent) {
+  pid_t agent_pid = agent.pid();
+  reaper_.track(agent_pid, Role::kAgent, "kata-agent");
+  for (;;) {
+    pollfd pfd{signal_fd_.get(), POLLIN, 0};
+    if (poll(&pfd, 1, -1) < 0 && errno != EINTR) fail("poll: " + std::string(strerror(errno)));
+    while (int sig = read_signal(signal_fd_.get())) {
+      if (sig != SIGCHLD) {
+        power_off_orderly("received " + signal_name(sig), false, signal_fd_.get(), reaper_, log_);
+      }
+      for (const Exit& exit : reaper_.reap_all()) {
+        switch (exit.role) {
+          case Role::kAgent: {
+            agent.mark_reaped();
+            bool clean = WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
+            power_off_orderly("kata-agent " + describe_status(exit.status), !clean,
+                              signal_fd_.get(), reaper_, log_);
+          }
+          case Role::kDaemon:
+            log_.logger().error("daemon {} (pid {}) {}", exit.name, exit.pid,
+                                describe_status(exit.status));
+            break;
+          default:
+            log_.logger().trace("reaped pid {}: {}", exit.pid, describe_status(exit.status));
+            break;
+        }
+      }
+    }
+  }
+}
+
+void Boot::run() {
+  install_crash_guard(STDERR_FILENO);
+  try {
+    signal_fd_ = block_signals_and_open_signalfd();
+  } catch (const SysError& e) {
+    fail(e.what());
+  }
+  // Ctrl-Alt-Del now sends SIGINT to PID 1 instead of rebooting at once.
+  reboot(RB_DISABLE_CAD);
+  log_.logger().info("ccinit {} starting as PID 1", CCINIT_VERSION);
+
+  run_step(mounter_step(config_));
+  set_crash_log_fd(log_.fd_for_crash());
+
+  config_ = read_config();
+  if (config_.log_level_set()) {
+    try {
+      // Userspace kmsg writes are rate-limited by default; a requested log must be complete.
+      write_existing_file("/proc/sys/kernel/printk_devkmsg", "on\n");
+    } catch (const SysError& e) {
+      log_.logger().warn("cannot enable printk_devkmsg: {}", e.what());
+    }
+  }
+  log_.set_level(config_.log_level());
+  log_.logger().info("kernel command line accepted: mode={}", mode_name(config_.mode()));
+
+  std::vector<HelperStep> steps;
+  try {
+    steps = helpers_after_mount(config_);
+  } catch (const ConfigError& e) {
+    fail(std::string("bad kernel command line: ") + e.what());
+  }
+  for (const auto& step : steps) run_step(step);
+
+  log_.logger().info("starting kata-agent {}", kAgentPath);
+  ChildProcess agent;
+  try {
+    agent = start_agent(kAgentPath);
+  } catch (const SysError& e) {
+    fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + std::strerror(e.code()));
+  }
+  supervise_agent(std::move(agent));
+}
+
+}  // namespace
+
+void boot_as_pid1() {
+  Boot boot;
+  boot.run();
+}
+
+}  // namespace ccinit::pid1

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <spdlog/sinks/base_sink.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/unique_fd.h"
+
+namespace ccinit::pid1 {
+
+// An spdlog sink that writes one /dev/kmsg record per message: "<N>ccinit: text", N the
+// syslog level. Before /dev is mounted it writes to stderr, the console the kernel gave
+// init. Until the kernel command line has been read (and with it nvrc.log) records are held
+// back, so a boot with logging off prints nothing even from the first helper.
+class KmsgSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+ public:
+  // Records held back before the level is known; older ones are dropped beyond this.
+  static constexpr std::size_t kMaxHeld = 512;
+
+  // Ends holding back: records at `level` or above are written, the rest dropped.
+  void release_held(spdlog::level::level_enum level);
+  // Writes one record whatever the level; used for the reason of a power-off.
+  void write_always(spdlog::level::level_enum level, const std::string& text);
+  // The fd records go to right now (for the crash handler, which cannot allocate).
+  int current_fd();
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override;
+  void flush_() override {}
+
+ private:
+  struct Held {
+    spdlog::level::level_enum level;
+    std::string text;
+  };
+  void emit(spdlog::level::level_enum level, const std::string& text);
+  UniqueFd kmsg_;
+  bool holding_ = true;
+  std::vector<Held> held_;
+};
+
+}  // namespace ccinit::pid1

@@ -1,0 +1,51 @@
+#include "pid1/reaper.h"
+
+#include <sys/wait.h>
+
+#include <cerrno>
+
+#include "pid1/signals.h"
+
+namespace ccinit::pid1 {
+
+void Reaper::track(pid_t pid, Role role, std::string name) {
+  tracked_[pid] = Tracked{role, std::move(name)};
+}
+
+void Reaper::forget(pid_t pid) {
+  tracked_.erase(pid);
+}
+
+std::vector<Exit> Reaper::reap_all() {
+  std::vector<Exit> exits;
+  for (;;) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid < 0 && errno == EINTR) continue;
+    if (pid <= 0) break;
+    auto it = tracked_.find(pid);
+    if (it == tracked_.end()) {
+      ++orphans_reaped_;
+      exits.push_back({pid, status, Role::kOrphan, ""});
+    } else {
+      exits.push_back({pid, status, it->second.role, it->second.name});
+      tracked_.erase(it);
+    }
+  }
+  return exits;
+}
+
+bool Reaper::has_children() const {
+  siginfo_t info{};
+  // WNOWAIT: look without reaping; ECHILD means nobody is left.
+  int rc = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
+  return rc == 0;
+}
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + signal_name(WTERMSIG(status));
+  return "stopped (status " + std::to_string(status) + ")";
+}
+
+}  // namespace ccinit::pid1

@@ -1,0 +1,80 @@
+#include "pid1/seccomp_audit.h"
+
+#include <fcntl.h>
+#include <seccomp.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+
+#include "common/unique_fd.h"
+
+namespace ccinit::pid1 {
+
+namespace {
+
+std::optional<long> field(std::string_view record, std::string_view key) {
+  std::string needle = " " + std::string(key) + "=";
+  auto at = record.find(needle);
+  if (at == std::string_view::npos) return std::nullopt;
+  auto begin = record.data() + at + needle.size();
+  long value = 0;
+  auto [end, ec] = std::from_chars(begin, record.data() + record.size(), value);
+  if (ec != std::errc() || end == begin) return std::nullopt;
+  return value;
+}
+
+std::string syscall_name(long nr) {
+  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(nr));
+  std::string out = name ? std::string(name) : "number " + std::to_string(nr);
+  std::free(name);
+  return out;
+}
+
+std::string read_kmsg_nonblocking() {
+  std::string out;
+  UniqueFd fd(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return out;
+  char buf[8192];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+      // /dev/kmsg gives one record per read without its own newline guarantee for files.
+      if (out.back() != '\n') out.push_back('\n');
+      continue;
+    }
+    // EPIPE: a record was overwritten while reading; go on with the next one.
+    if (n < 0 && (errno == EINTR || errno == EPIPE)) continue;
+    break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> seccomp_syscall_from_kmsg(std::string_view records, pid_t pid) {
+  std::optional<std::string> found;
+  while (!records.empty()) {
+    auto eol = records.find('\n');
+    std::string_view line = records.substr(0, eol);
+    records.remove_prefix(eol == std::string_view::npos ? records.size() : eol + 1);
+    if (line.find("type=1326") == std::string_view::npos) continue;
+    if (field(line, "pid") != pid) continue;
+    if (auto nr = field(line, "syscall")) found = syscall_name(*nr);
+  }
+  return found;
+}
+
+std::optional<std::string> find_seccomp_syscall(pid_t pid, int patience_ms) {
+  for (int waited = 0;; waited += 10) {
+    if (auto name = seccomp_syscall_from_kmsg(read_kmsg_nonblocking(), pid)) return name;
+    if (waited >= patience_ms) return std::nullopt;
+    timespec ts{0, 10'000'000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace ccinit::pid1
