@@ -1,1 +1,201 @@
-// placeholder: being written
+#include "helpers/runtime/helper_main.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "common/cmdline_config.h"
+#include "common/file_io.h"
+#include "helpers/runtime/capabilities.h"
+#include "helpers/runtime/confinement_report.h"
+#include "helpers/runtime/fd_check.h"
+#include "helpers/runtime/manual_options.h"
+#include "helpers/runtime/reporter_sinks.h"
+#include "helpers/runtime/seccomp_filter.h"
+#include "proto/channel.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// LeakSanitizer stops the process with ptrace at exit, which the seccomp prologue kills:
+// sanitizer builds of the helpers would all die of SIGSYS on their way out.
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0";
+}
+#endif
+
+namespace ccinit::helper {
+
+namespace {
+
+constexpr const char* kProcStatus = "/proc/self/status";
+
+void write_line(int fd, const std::string& text) {
+  try {
+    write_all(fd, text + "\n");
+  } catch (const std::exception&) {
+    // Nowhere left to report to; the exit status still says it.
+  }
+}
+
+// Drops every capability but the helper's own, sets no_new_privs, then installs the seccomp
+// filter: the last step before the helper's code, so everything after it is confined.
+void confine(const HelperSpec& spec) {
+  try {
+    restrict_capabilities(spec.capabilities);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot restrict capabilities: ") + e.what());
+  }
+  try {
+    load_seccomp_filter(policy::kPolicy);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot load the seccomp filter: ") + e.what());
+  }
+}
+
+// Confines the process, reports the confinement as the kernel sees it, runs the helper.
+void confine_and_run(const HelperSpec& spec, const wire::Request& request, Reporter& reporter) {
+  const std::string caps = capability_names(spec.capabilities);
+  confine(spec);
+  reporter.debug(describe_confinement(kProcStatus, caps));
+  spec.run(request, reporter);
+}
+
+int protocol_main(const HelperSpec& spec) {
+  const std::string name(spec.name);
+  try {
+    check_protocol_fds(list_open_fds(), kRequestFd, kEventFd);
+    set_cloexec(kRequestFd);
+    set_cloexec(kEventFd);
+  } catch (const std::exception& e) {
+    write_line(STDERR_FILENO, name + ": refusing to start: " + e.what());
+    return 1;
+  }
+
+  wire::HelperChannel channel(kRequestFd, kEventFd);
+  wire::Request request;
+  try {
+    request = channel.receive_request();
+  } catch (const std::exception& e) {
+    write_line(STDERR_FILENO, name + ": protocol error: " + e.what());
+    return 1;
+  }
+  ::close(kRequestFd);  // read to EOF; nothing else will ever come on it
+
+  ChannelReporter reporter(channel);
+  bool ok = false;
+  std::string error;
+  try {
+    confine_and_run(spec, request, reporter);
+    ok = true;
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  try {
+    channel.send_result(ok, clip_event_text(error));
+  } catch (const std::exception& e) {
+    write_line(STDERR_FILENO, name + ": cannot send the result: " + e.what() +
+                                  (ok ? "" : " (the error was: " + error + ")"));
+    return 1;
+  }
+  return ok ? 0 : 1;
+}
+
+// A person running the helper gets nothing from the shell's stray descriptors but leaks.
+void close_inherited_fds() {
+  if (::close_range(3, UINT_MAX, 0) == 0) return;
+  for (int fd : list_open_fds()) {
+    if (fd > 2) ::close(fd);
+  }
+}
+
+std::string help_text(const HelperSpec& spec) {
+  const std::string name(spec.name);
+  return name + ": " + std::string(spec.summary) + "\n" + usage_line(name) +
+         "\n"
+         "  --cmdline TEXT   kernel command line to act on (default: /proc/cmdline)\n"
+         "  --dry-run        report what would be done and change nothing; confined like a\n"
+         "                   real run, so it also proves the policy covers this path\n"
+         "  --print-policy   print the seccomp allow-list and exit\n"
+         "  --help           print this text and exit\n"
+         "Capabilities kept: " +
+         capability_names(spec.capabilities) +
+         "\n"
+         "Without arguments the helper speaks the ccinit protocol: one request on fd 3, "
+         "events on fd 4.\n";
+}
+
+wire::Request manual_request(const ManualOptions& options) {
+  std::string cmdline;
+  if (options.cmdline) {
+    cmdline = *options.cmdline;
+  } else {
+    try {
+      cmdline = read_file_if_exists("/proc/cmdline").value_or("");
+    } catch (const std::exception&) {
+      cmdline.clear();  // unreadable: act on the defaults, as documented in --help
+    }
+  }
+  wire::Request request;
+  *request.mutable_config() = parse_cmdline(trim_right(cmdline));
+  request.set_dry_run(options.dry_run);
+  return request;
+}
+
+int manual_main(int argc, char** argv, const HelperSpec& spec) {
+  const std::string name(spec.name);
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  ManualOptions options;
+  try {
+    options = parse_manual_options(args);
+  } catch (const UsageError& e) {
+    write_line(STDERR_FILENO, name + ": " + e.what() + "; " + usage_line(name));
+    return 2;
+  }
+  close_inherited_fds();
+
+  if (options.help) {
+    try {
+      write_all(STDOUT_FILENO, help_text(spec));
+    } catch (const std::exception&) {
+      return 1;
+    }
+    return 0;
+  }
+  if (options.print_policy) {
+    try {
+      write_all(STDOUT_FILENO, describe_seccomp_filter(policy::kPolicy));
+    } catch (const std::exception& e) {
+      write_line(STDERR_FILENO, name + ": cannot describe the policy: " + e.what());
+      return 1;
+    }
+    return 0;
+  }
+
+  ConsoleReporter reporter(name, STDOUT_FILENO);
+  try {
+    confine_and_run(spec, manual_request(options), reporter);
+  } catch (const std::exception& e) {
+    try {
+      reporter.result(false, e.what());
+    } catch (const std::exception&) {
+    }
+    return 1;
+  }
+  try {
+    reporter.result(true, "");
+  } catch (const std::exception&) {
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int helper_main(int argc, char** argv, const HelperSpec& spec) {
+  if (argc <= 1) return protocol_main(spec);
+  return manual_main(argc, argv, spec);
+}
+
+}  // namespace ccinit::helper

@@ -1,0 +1,140 @@
+#include "helpers/runtime/gpu_detect.h"
+
+#include <dirent.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "common/cmdline_config.h"
+#include "common/file_io.h"
+#include "common/sys_error.h"
+
+namespace ccinit::gpu {
+
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+// Sorted entry names of a directory, or nullopt when it does not exist.
+std::optional<std::vector<std::string>> list_directory(const std::string& path) {
+  std::unique_ptr<DIR, DirCloser> dir(::opendir(path.c_str()));
+  if (!dir) {
+    if (errno == ENOENT) return std::nullopt;
+    throw SysError("open directory " + path);
+  }
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) throw SysError("read directory " + path);
+      break;
+    }
+    std::string name(entry->d_name);
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Printable form of untrusted file content for an error message.
+std::string quoted(std::string_view text) {
+  std::string out = "'";
+  for (char c : text.substr(0, 32)) {
+    if (c >= 0x20 && c < 0x7f) {
+      out += c;
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      out += kHex[static_cast<unsigned char>(c) & 0xf];
+    }
+  }
+  if (text.size() > 32) out += "...";
+  return out + "'";
+}
+
+std::uint32_t read_hex_attribute(const std::string& path, std::size_t digits) {
+  return parse_sysfs_hex(read_file(path), digits, path);
+}
+
+}  // namespace
+
+std::uint32_t parse_sysfs_hex(std::string_view text, std::size_t digits, const std::string& path) {
+  std::string_view value = text;
+  if (value.ends_with('\n')) value.remove_suffix(1);
+  bool ok = value.size() == digits + 2 && value.starts_with("0x");
+  std::uint32_t result = 0;
+  for (std::size_t i = 2; ok && i < value.size(); ++i) {
+    int digit = hex_digit(value[i]);
+    if (digit < 0) {
+      ok = false;
+      break;
+    }
+    result = (result << 4) | static_cast<std::uint32_t>(digit);
+  }
+  if (!ok)
+    throw std::runtime_error(path + ": expected 0x and " + std::to_string(digits) +
+                             " hex digits, found " + quoted(text));
+  return result;
+}
+
+NvidiaDevices count_nvidia_devices(const std::string& sysfs_root) {
+  if (!list_directory(sysfs_root + "/bus"))
+    throw std::runtime_error(sysfs_root + "/bus does not exist: sysfs is not mounted on " +
+                             sysfs_root);
+  const std::string devices_dir = sysfs_root + "/bus/pci/devices";
+  NvidiaDevices found;
+  auto devices = list_directory(devices_dir);
+  if (!devices) return found;  // a kernel or machine without PCI
+  for (const std::string& device : *devices) {
+    const std::string dir = devices_dir + "/" + device;
+    std::uint32_t vendor = read_hex_attribute(dir + "/vendor", 4);
+    std::uint32_t device_class = read_hex_attribute(dir + "/class", 6);
+    if (vendor != kNvidiaVendor) continue;
+    if ((device_class >> 16) == 0x03) {
+      ++found.gpus;
+    } else if ((device_class >> 8) == 0x0680) {
+      ++found.nvswitches;
+    }
+  }
+  return found;
+}
+
+void configure(const wire::Request& request, helper::Reporter& reporter,
+               const std::string& sysfs_root) {
+  const wire::Mode mode = request.config().mode();
+  if (mode == wire::MODE_CPU) {
+    reporter.info("nvrc.mode=cpu: nothing to configure");
+    return;
+  }
+  if (mode != wire::MODE_AUTO)
+    throw std::runtime_error("nvrc.mode=" + std::string(mode_name(mode)) +
+                             ": GPU and fabric modes are not implemented yet");
+
+  helper::StepScope step(reporter, "detect-mode");
+  NvidiaDevices found = count_nvidia_devices(sysfs_root);
+  if (found.gpus == 0 && found.nvswitches == 0) {
+    reporter.info("no NVIDIA GPU or NVSwitch: cpu mode");
+    step.done();
+    return;
+  }
+  throw std::runtime_error("found " + std::to_string(found.gpus) + " NVIDIA GPU(s) and " +
+                           std::to_string(found.nvswitches) +
+                           " NVSwitch(es), but GPU and fabric modes are not implemented yet");
+}
+
+}  // namespace ccinit::gpu

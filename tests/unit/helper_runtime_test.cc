@@ -1,0 +1,150 @@
+// The pieces of the helper runtime that need no built helper: option parsing, the
+// confinement line, and the two event sinks.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include "common/unique_fd.h"
+#include "helpers/runtime/confinement_report.h"
+#include "helpers/runtime/manual_options.h"
+#include "helpers/runtime/reporter_sinks.h"
+#include "proto/channel.h"
+
+namespace ccinit::helper {
+namespace {
+
+ManualOptions parse(std::initializer_list<std::string_view> args) {
+  std::vector<std::string_view> v(args);
+  return parse_manual_options(v);
+}
+
+std::string usage_error(std::initializer_list<std::string_view> args) {
+  try {
+    parse(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+struct Pipe {
+  Pipe() {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
+    read_end.reset(fds[0]);
+    write_end.reset(fds[1]);
+  }
+  std::string drain() {
+    write_end.reset();
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(read_end.get(), buf, sizeof buf)) > 0) out.append(buf, n);
+    return out;
+  }
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+TEST(ManualOptions, ParsesEveryOption) {
+  ManualOptions o = parse({"--dry-run", "--cmdline", "nvrc.log=debug quiet"});
+  EXPECT_TRUE(o.dry_run);
+  EXPECT_EQ(o.cmdline, "nvrc.log=debug quiet");
+  EXPECT_FALSE(o.print_policy);
+  EXPECT_FALSE(o.help);
+
+  o = parse({"--cmdline=", "--print-policy", "--help"});
+  EXPECT_EQ(o.cmdline, "");
+  EXPECT_TRUE(o.print_policy);
+  EXPECT_TRUE(o.help);
+  EXPECT_FALSE(parse({"--dry-run"}).cmdline.has_value());
+}
+
+TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
+  EXPECT_EQ(usage_error({"--bogus"}), "unknown option '--bogus'");
+  EXPECT_EQ(usage_error({"proc"}), "unexpected argument 'proc'");
+  EXPECT_EQ(usage_error({"--cmdline"}), "option --cmdline needs a value");
+  EXPECT_EQ(usage_error({"--dry-run", "--dry-run"}), "option --dry-run given twice");
+  EXPECT_EQ(usage_error({"--cmdline=a", "--cmdline", "b"}), "option --cmdline given twice");
+  EXPECT_EQ(usage_line("lockdown"),
+            "usage: lockdown [--cmdline TEXT] [--dry-run] [--print-policy] [--help]");
+}
+
+TEST(ConfinementReport, ReadsTheFieldsBack) {
+  const std::string status =
+      "Name:\tmounter\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n"
+      "CapInh:\t0000000000000000\nCapEff:\t0000000000201000\nCapBnd:\t0000000000201000\n";
+  EXPECT_EQ(summarize_proc_status(status),
+            "confinement: Seccomp=2 NoNewPrivs=1 CapEff=0000000000201000 CapBnd=0000000000201000");
+  EXPECT_EQ(summarize_proc_status("Name:\tx\n"),
+            "confinement: Seccomp=? NoNewPrivs=? CapEff=? CapBnd=?");
+}
+
+TEST(ConfinementReport, SaysSoWhenProcIsMissing) {
+  EXPECT_EQ(describe_confinement("/no/proc/self/status", "cap_sys_admin"),
+            "confinement: seccomp filter loaded, no_new_privs set, capabilities kept: "
+            "cap_sys_admin (/no/proc/self/status not available to read it back)");
+  std::string line = describe_confinement("/proc/self/status", "");
+  EXPECT_EQ(line.rfind("confinement: Seccomp=0 NoNewPrivs=", 0), 0u) << line;
+  EXPECT_NE(line.find("(capabilities kept: none)"), std::string::npos) << line;
+}
+
+TEST(ConsoleReporter, PrintsReadableLines) {
+  Pipe out;
+  ConsoleReporter reporter("mounter", out.write_end.get());
+  reporter.progress("mount-proc", false);
+  reporter.info("mounted proc on /proc (nosuid,noexec,nodev,relatime)");
+  reporter.progress("mount-proc", true);
+  reporter.debug("d");
+  reporter.warn("w");
+  reporter.error("e");
+  reporter.daemon_started("nv-hostengine", 42);
+  reporter.result(false, "mount tmpfs on /run: Operation not permitted");
+  reporter.result(true, "");
+  EXPECT_EQ(out.drain(),
+            "mounter: step mount-proc ...\n"
+            "mounter: info: mounted proc on /proc (nosuid,noexec,nodev,relatime)\n"
+            "mounter: step mount-proc ... done\n"
+            "mounter: debug: d\n"
+            "mounter: warn: w\n"
+            "mounter: error: e\n"
+            "mounter: daemon nv-hostengine started (pid 42)\n"
+            "mounter: failed: mount tmpfs on /run: Operation not permitted\n"
+            "mounter: ok\n");
+}
+
+TEST(ChannelReporter, SendsFramedEventsPidOneCanDecode) {
+  Pipe requests, events;
+  wire::HelperChannel channel(requests.read_end.get(), events.write_end.get());
+  ChannelReporter reporter(channel);
+  reporter.info("hello");
+  reporter.progress("step-a", true);
+  reporter.daemon_started("d", 7);
+  reporter.info(std::string(100 * 1024, 'x'));  // clipped, not a protocol error
+  channel.send_result(true, "");
+
+  wire::EventStream stream;
+  auto decoded = stream.feed(events.drain());
+  stream.end_of_stream();
+  ASSERT_EQ(decoded.size(), 5u);
+  EXPECT_EQ(decoded[0].log().level(), wire::LOG_INFO);
+  EXPECT_EQ(decoded[0].log().text(), "hello");
+  EXPECT_EQ(decoded[1].progress().step(), "step-a");
+  EXPECT_TRUE(decoded[1].progress().done());
+  EXPECT_EQ(decoded[2].daemon().pid(), 7);
+  EXPECT_EQ(decoded[3].log().text().size(), kMaxEventText);
+  EXPECT_TRUE(decoded[3].log().text().ends_with("[... cut]"));
+  ASSERT_TRUE(stream.result().has_value());
+  EXPECT_TRUE(stream.result()->ok());
+}
+
+TEST(ClipEventText, LeavesShortTextAlone) {
+  EXPECT_EQ(clip_event_text("abc"), "abc");
+  EXPECT_EQ(clip_event_text(std::string(kMaxEventText, 'y')), std::string(kMaxEventText, 'y'));
+}
+
+}  // namespace
+}  // namespace ccinit::helper
