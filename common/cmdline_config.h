@@ -1,5 +1,7 @@
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -11,24 +13,40 @@ namespace ccinit {
 
 // A kernel command line that cannot be accepted. what() is one line naming the key, the
 // value and what was expected, e.g.
-//   nvrc.smi.lgc=abc: expected a clock in MHz (N or MIN,MAX)
+//   nvrc.smi.lgc=abc: expected a clock in MHz: N or MIN,MAX (e.g. 1500 or 300,1980)
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
+// The <name>s accepted in nvrc.timeout.<name>=SECONDS: the helpers, and the readiness wait
+// for nvidia-persistenced.
+inline constexpr std::array<std::string_view, 5> kTimeoutNames = {
+    "mounter", "gpu-configurator", "fabric-launcher", "lockdown", "persistenced"};
+inline constexpr std::uint32_t kMaxTimeoutSeconds = 86400;
+
 // Parses the kernel command line (the text of /proc/cmdline) into the one validated config.
-// Unknown nvrc.* keys, bad values and duplicate keys throw ConfigError; keys outside nvrc.*
-// and kata.extension.* are ignored.
+// Tokenized like the kernel does (whitespace-separated, double quotes group, a lone `--`
+// ends the parameters). Unknown nvrc.* keys, bad or missing values and repeated keys throw
+// ConfigError; keys outside nvrc.* and kata.extension.<name>.verity_params are ignored.
+// Word values (booleans, nvrc.mode, nvrc.log, nvrc.fm.rail.policy) are matched without
+// regard to ASCII case, as NVRC did; nvrc.smi.srs is case-sensitive. Extensions are stored
+// sorted by name with lower-case hex, timeouts in kTimeoutNames order.
 wire::Config parse_cmdline(std::string_view cmdline);
 
 // Timeout for a helper (or daemon readiness) named by nvrc.timeout.<name>, else fallback.
 std::uint32_t timeout_seconds(const wire::Config& config, std::string_view name,
                               std::uint32_t fallback);
 
+// The nvrc.mode / nvrc.log spelling of a value ("nvswitch-nvl4", "debug").
 std::string_view mode_name(wire::Mode mode);
 std::string_view log_level_name(wire::LogLevel level);
-// One line per setting, for dry runs and the boot log.
+// One `key=value` line per effective setting, using the command-line names, in a fixed
+// order; optional settings that are not set are left out. For dry runs and the boot log.
 std::string describe_config(const wire::Config& config);
+
+// Makes untrusted text safe to put inside one log line: bytes outside printable ASCII and
+// the backslash become \xNN, and text longer than max_bytes is cut and ends in "...".
+std::string escape_for_log(std::string_view text, std::size_t max_bytes = 80);
 
 }  // namespace ccinit

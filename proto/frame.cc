@@ -68,7 +68,14 @@ std::optional<std::string> read_frame(int fd) {
 }
 
 void FrameDecoder::check_header() const {
-  if (buffer_.size() >= kFrameHeaderSize) check_length(decode_length(buffer_.data()));
+  // Every complete header in the buffer, not only the first: one read can carry a good
+  // frame followed by the header of an oversized one, and that must fail in this feed.
+  std::size_t offset = 0;
+  while (offset + kFrameHeaderSize <= buffer_.size()) {
+    std::uint32_t length = decode_length(buffer_.data() + offset);
+    check_length(length);
+    offset += kFrameHeaderSize + length;
+  }
 }
 
 void FrameDecoder::feed(std::string_view bytes) {
