@@ -1,0 +1,237 @@
+#include "tests/support/agent/actions.h"
+
+#include <fcntl.h>
+#include <linux/kexec.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "common/unique_fd.h"
+#include "tests/support/agent/report.h"
+
+extern char** environ;
+
+namespace ccinit::test_agent {
+
+namespace {
+
+constexpr std::string_view kActionKey = "test.agent.action=";
+
+std::optional<unsigned long> parse_count(std::string_view text) {
+  unsigned long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
+// SEGV, SIGSEGV or 11.
+int parse_signal(std::string_view text) {
+  if (auto number = parse_count(text)) return *number < NSIG ? static_cast<int>(*number) : 0;
+  if (text.starts_with("SIG")) text.remove_prefix(3);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    const char* abbrev = ::sigabbrev_np(sig);
+    if (abbrev && text == abbrev) return sig;
+  }
+  return 0;
+}
+
+void sleep_seconds(double seconds) {
+  timespec left{static_cast<time_t>(seconds),
+                static_cast<long>((seconds - static_cast<time_t>(seconds)) * 1e9)};
+  while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return std::string("signal:SIG") + ::sigabbrev_np(WTERMSIG(status));
+  return "status:" + std::to_string(status);
+}
+
+int finish(int status) {
+  report_end();
+  return status;
+}
+
+int fail(std::string_view what) {
+  report("action_error", what);
+  return finish(2);
+}
+
+int die_of_signal(int sig) {
+  report_end();
+  // No core file: it would land in the guest root, or with a piped core_pattern in a
+  // program of the machine running the test.
+  ::prctl(PR_SET_DUMPABLE, 0);
+  ::signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  ::raise(sig);
+  // Signals whose default action is to ignore or stop land here.
+  return 125;
+}
+
+// One orphan: the agent's child forks a grandchild, reports its pid and exits at once, so
+// the grandchild's parent is gone and only PID 1 can reap it.
+std::optional<pid_t> make_orphan(int pid_pipe) {
+  pid_t child = ::fork();
+  if (child < 0) return std::nullopt;
+  if (child == 0) {
+    pid_t grandchild = ::fork();
+    if (grandchild == 0) _exit(0);
+    [[maybe_unused]] ssize_t n = ::write(pid_pipe, &grandchild, sizeof grandchild);
+    _exit(grandchild > 0 ? 0 : 1);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return child;
+}
+
+// 'Z' for a zombie, 0 when the process no longer exists.
+char process_state(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return 0;
+  char buf[512];
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  std::string_view stat(buf, static_cast<std::size_t>(n));
+  auto paren = stat.rfind(')');
+  return paren != std::string_view::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+}
+
+// orphans:N[:PATIENCE_MS]
+int make_orphans(std::string_view arg) {
+  auto colon = arg.find(':');
+  auto count = parse_count(arg.substr(0, colon));
+  if (!count || *count == 0 || *count > 100000) return fail("orphans: expected a count 1..100000");
+  std::optional<unsigned long> patience_ms =
+      colon == std::string_view::npos ? 20000 : parse_count(arg.substr(colon + 1));
+  if (!patience_ms) return fail("orphans: expected N or N:PATIENCE_MS");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return fail("pipe: " + errno_name(errno));
+  UniqueFd pid_r(fds[0]), pid_w(fds[1]);
+
+  std::vector<pid_t> orphans;
+  for (unsigned long i = 0; i < *count; ++i) {
+    if (!make_orphan(pid_w.get())) return fail("fork: " + errno_name(errno));
+    pid_t orphan = 0;
+    if (::read(pid_r.get(), &orphan, sizeof orphan) != sizeof orphan) return fail("lost a pid");
+    orphans.push_back(orphan);
+  }
+  report("orphans_started", std::to_string(orphans.size()));
+
+  // Waits until PID 1 has reaped every one of them (zombies stay until it does).
+  constexpr unsigned long kPollMs = 10;
+  std::size_t zombies = 0, alive = 0;
+  for (unsigned long waited = 0;; waited += kPollMs) {
+    zombies = alive = 0;
+    for (pid_t pid : orphans) {
+      char state = process_state(pid);
+      if (state == 'Z')
+        ++zombies;
+      else if (state != 0)
+        ++alive;
+    }
+    if (zombies + alive == 0 || waited >= *patience_ms) break;
+    sleep_seconds(static_cast<double>(kPollMs) / 1000.0);
+  }
+  report("orphans_zombies", std::to_string(zombies));
+  report("orphans_alive", std::to_string(alive));
+  report("orphans_reaped", zombies + alive == 0 ? "yes" : "no");
+  return finish(0);
+}
+
+int run_modprobe(std::string_view module) {
+  std::string name(module);
+  char* argv[] = {const_cast<char*>("/sbin/modprobe"), name.data(), nullptr};
+  pid_t pid = 0;
+  int err = ::posix_spawn(&pid, "/sbin/modprobe", nullptr, nullptr, argv, environ);
+  if (err != 0) {
+    report("modprobe_error", errno_name(err));
+    return finish(0);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  report("modprobe_exit", describe_wait_status(status));
+  return finish(0);
+}
+
+// Both calls get arguments the kernel rejects with EINVAL right after its permission checks
+// (an unknown flag bit, a foreign architecture): EPERM means kexec is locked, EINVAL that it
+// was allowed. Never valid arguments: nr_segments 0 would unload the machine's crash kernel.
+int try_kexec() {
+  constexpr unsigned long kUnknownFlag = 0x8000;
+  auto outcome = [](long rc) { return rc == 0 ? std::string("ok") : errno_name(errno); };
+  long rc = ::syscall(SYS_kexec_file_load, -1, -1, 0UL, "", kUnknownFlag);
+  report("kexec_file_load", outcome(rc));
+  rc = ::syscall(SYS_kexec_load, 0UL, 0UL, nullptr, kUnknownFlag | KEXEC_ARCH_68K);
+  report("kexec_load", outcome(rc));
+  return finish(0);
+}
+
+}  // namespace
+
+std::string action_from_cmdline(std::string_view cmdline) {
+  std::string action = "exit:0";
+  while (!cmdline.empty()) {
+    auto start = cmdline.find_first_not_of(" \t\n");
+    if (start == std::string_view::npos) break;
+    cmdline.remove_prefix(start);
+    auto end = cmdline.find_first_of(" \t\n");
+    std::string_view word = cmdline.substr(0, end);
+    if (word.starts_with(kActionKey)) action = word.substr(kActionKey.size());
+    cmdline.remove_prefix(word.size());
+  }
+  return action;
+}
+
+int run_action(std::string_view action) {
+  report("action", action);
+  auto colon = action.find(':');
+  std::string_view verb = action.substr(0, colon);
+  std::string_view arg = colon == std::string_view::npos ? "" : action.substr(colon + 1);
+
+  if (verb == "exit") {
+    auto status = parse_count(arg);
+    if (!status || *status > 255) return fail("exit: expected a status 0..255");
+    return finish(static_cast<int>(*status));
+  }
+  if (verb == "signal") {
+    int sig = parse_signal(arg);
+    if (sig == 0) return fail("signal: unknown signal '" + std::string(arg) + "'");
+    return die_of_signal(sig);
+  }
+  if (verb == "orphans") return make_orphans(arg);
+  if (verb == "sleep") {
+    auto seconds = parse_count(arg);
+    if (!seconds) return fail("sleep: expected whole seconds");
+    sleep_seconds(static_cast<double>(*seconds));
+    report("slept", std::to_string(*seconds));
+    return finish(0);
+  }
+  if (verb == "modprobe") {
+    if (arg.empty()) return fail("modprobe: expected a module name");
+    return run_modprobe(arg);
+  }
+  if (verb == "kexec") return try_kexec();
+  return fail("unknown action '" + std::string(action) + "'");
+}
+
+}  // namespace ccinit::test_agent

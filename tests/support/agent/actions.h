@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ccinit::test_agent {
+
+// The value of `test.agent.action=` in a kernel command line, or "exit:0".
+std::string action_from_cmdline(std::string_view cmdline);
+
+// Performs an action (exit:N, signal:SIG, orphans:N[:PATIENCE_MS], sleep:N, modprobe:MODULE,
+// kexec),
+// reporting its outcome as key=value lines. Returns the agent's exit status; for signal:SIG
+// it does not return when the signal kills the agent. The report is ended before the agent
+// leaves.
+int run_action(std::string_view action);
+
+}  // namespace ccinit::test_agent

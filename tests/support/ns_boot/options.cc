@@ -1,0 +1,49 @@
+#include "tests/support/ns_boot/options.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+
+namespace ccinit::ns_boot {
+
+namespace {
+
+double parse_timeout(const std::string& text) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !std::isfinite(value) || value <= 0 || value > 86400)
+    throw UsageError("--timeout " + text + ": expected seconds, more than 0 and at most 86400");
+  return value;
+}
+
+}  // namespace
+
+Options parse_options(const std::vector<std::string>& args) {
+  Options options;
+  std::map<std::string, std::string*> text_options = {{"--root", &options.root},
+                                                      {"--cmdline", &options.cmdline},
+                                                      {"--kmsg", &options.kmsg},
+                                                      {"--sysctl-dir", &options.sysctl_dir}};
+  bool cmdline_given = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg != "--timeout" && !text_options.count(arg))
+      throw UsageError(arg + ": unknown argument");
+    if (i + 1 >= args.size()) throw UsageError(arg + ": missing value");
+    const std::string& value = args[++i];
+    if (arg == "--timeout") {
+      options.timeout_s = parse_timeout(value);
+    } else {
+      if (arg != "--cmdline" && value.empty()) throw UsageError(arg + ": empty value");
+      *text_options[arg] = value;
+      if (arg == "--cmdline") cmdline_given = true;
+    }
+  }
+  for (const auto& [name, value] : text_options) {
+    if (name == "--cmdline" ? !cmdline_given : value->empty())
+      throw UsageError(name + " is required");
+  }
+  return options;
+}
+
+}  // namespace ccinit::ns_boot
