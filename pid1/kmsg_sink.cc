@@ -27,7 +27,7 @@ int syslog_priority(spdlog::level::level_enum level) {
 int KmsgSink::current_fd() {
   if (!kmsg_) {
     // O_APPEND: the agent and tests may share the same target.
-    kmsg_.reset(::open("/dev/kmsg", O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY));
+    kmsg_.reset(::open(kmsg_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY));
   }
   return kmsg_ ? kmsg_.get() : STDERR_FILENO;
 }

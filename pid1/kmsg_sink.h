@@ -19,6 +19,8 @@ class KmsgSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
   // Records held back before the level is known; older ones are dropped beyond this.
   static constexpr std::size_t kMaxHeld = 512;
 
+  explicit KmsgSink(std::string kmsg_path = "/dev/kmsg") : kmsg_path_(std::move(kmsg_path)) {}
+
   // Ends holding back: records at `level` or above are written, the rest dropped.
   void release_held(spdlog::level::level_enum level);
   // Writes one record whatever the level; used for the reason of a power-off.
@@ -36,6 +38,7 @@ class KmsgSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
     std::string text;
   };
   void emit(spdlog::level::level_enum level, const std::string& text);
+  std::string kmsg_path_;
   UniqueFd kmsg_;
   bool holding_ = true;
   std::vector<Held> held_;

@@ -19,8 +19,8 @@ spdlog::level::level_enum to_spdlog(wire::LogLevel level) {
   }
 }
 
-Log::Log()
-    : sink_(std::make_shared<KmsgSink>()),
+Log::Log(std::string kmsg_path)
+    : sink_(std::make_shared<KmsgSink>(std::move(kmsg_path))),
       logger_(std::make_shared<spdlog::logger>("ccinit", sink_)) {
   logger_->set_level(spdlog::level::trace);
   sink_->set_pattern("%v");

@@ -14,7 +14,7 @@ namespace ccinit::pid1 {
 // sink, which holds records back until set_level() says what nvrc.log asked for.
 class Log {
  public:
-  Log();
+  explicit Log(std::string kmsg_path = "/dev/kmsg");
   spdlog::logger& logger() { return *logger_; }
   // Applies nvrc.log: filter level from now on, and the held records are released.
   void set_level(wire::LogLevel level);

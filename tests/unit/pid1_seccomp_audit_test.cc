@@ -1,0 +1,37 @@
+#include <gtest/gtest.h>
+
+#include "pid1/seccomp_audit.h"
+#include "pid1/text_sanitize.h"
+
+namespace ccinit::pid1 {
+namespace {
+
+constexpr char kRecords[] =
+    "6,100,5000,-;ccinit: helper lockdown started (pid 77)\n"
+    "5,101,5100,-;audit: type=1326 audit(1795587516.532:2): auid=4294967295 uid=0 gid=0 "
+    "ses=4294967295 pid=770 comm=\"lockdown\" exe=\"/usr/libexec/ccinit/lockdown\" sig=31 "
+    "arch=c000003e syscall=110 compat=0 ip=0x7f5be99a04f7 code=0x80000000\n"
+    "5,102,5200,-;audit: type=1326 audit(1795587516.600:3): auid=4294967295 uid=0 gid=0 "
+    "ses=4294967295 pid=77 comm=\"lockdown\" exe=\"/usr/libexec/ccinit/lockdown\" sig=31 "
+    "arch=c000003e syscall=41 compat=0 ip=0x7f5be99a04f7 code=0x80000000\n";
+
+TEST(SeccompAudit, NamesTheSyscallOfTheRightPid) {
+  EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 77), "socket");
+  EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 770), "getppid");
+}
+
+TEST(SeccompAudit, NothingForAnotherPidOrNoRecord) {
+  EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 7), std::nullopt);
+  EXPECT_EQ(seccomp_syscall_from_kmsg("6,1,1,-;ccinit: hello pid=77 syscall=41\n", 77),
+            std::nullopt);
+}
+
+TEST(SanitizeForLog, ControlBytesCannotForgeRecords) {
+  EXPECT_EQ(sanitize_for_log("ok\n<3>ccinit: power off: fake"),
+            "ok\\x0a<3>ccinit: power off: fake");
+  EXPECT_EQ(sanitize_for_log(std::string("a\0b\x1b[31m", 8)), "a\\x00b\\x1b[31m");
+  EXPECT_EQ(sanitize_for_log(std::string(20, 'x'), 8), "xxxxxxxx...");
+}
+
+}  // namespace
+}  // namespace ccinit::pid1
