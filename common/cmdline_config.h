@@ -45,8 +45,4 @@ std::string_view log_level_name(wire::LogLevel level);
 // order; optional settings that are not set are left out. For dry runs and the boot log.
 std::string describe_config(const wire::Config& config);
 
-// Makes untrusted text safe to put inside one log line: bytes outside printable ASCII and
-// the backslash become \xNN, and text longer than max_bytes is cut and ends in "...".
-std::string escape_for_log(std::string_view text, std::size_t max_bytes = 80);
-
 }  // namespace ccinit

@@ -10,12 +10,12 @@
 #include <cstring>
 #include <deque>
 
+#include "common/log_escape.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 #include "pid1/seccomp_audit.h"
 #include "pid1/signals.h"
 #include "pid1/spawn.h"
-#include "pid1/text_sanitize.h"
 #include "proto/channel.h"
 
 namespace ccinit::pid1 {
@@ -32,6 +32,8 @@ constexpr auto kEventDrainAfterExit = std::chrono::seconds(1);
 // How long a killed helper gets to be reaped before we stop waiting for it.
 constexpr auto kReapAfterKill = std::chrono::seconds(5);
 constexpr std::size_t kLastOutputLines = 3;
+// Untrusted helper text is cut here so one line cannot flood the kernel log.
+constexpr std::size_t kMaxLineBytes = 1024;
 
 struct Pipe {
   UniqueFd read, write;
@@ -74,7 +76,7 @@ class OutputLines {
  private:
   template <typename Fn>
   void finish(Fn&& emit) {
-    std::string line = sanitize_for_log(partial_);
+    std::string line = escape_for_log(partial_, kMaxLineBytes);
     partial_.clear();
     emit(line);
     last_.push_back(std::move(line));
@@ -168,17 +170,17 @@ void HelperSupervisor::on_event(const wire::Event& event) {
     case wire::Event::kLog: {
       auto level = to_spdlog(event.log().level());
       if (level == spdlog::level::off) level = spdlog::level::info;
-      logger.log(level, "{}: {}", inv_.name, sanitize_for_log(event.log().text()));
+      logger.log(level, "{}: {}", inv_.name, escape_for_log(event.log().text(), kMaxLineBytes));
       break;
     }
     case wire::Event::kProgress:
-      logger.debug("{}: step {} {}", inv_.name, sanitize_for_log(event.progress().step(), 128),
+      logger.debug("{}: step {} {}", inv_.name, escape_for_log(event.progress().step(), 128),
                    event.progress().done() ? "done" : "started");
       break;
     case wire::Event::kDaemon:
       reaper_.track(event.daemon().pid(), Role::kDaemon, event.daemon().name());
       logger.info("{}: started daemon {} (pid {})", inv_.name,
-                  sanitize_for_log(event.daemon().name(), 64), event.daemon().pid());
+                  escape_for_log(event.daemon().name(), 64), event.daemon().pid());
       break;
     default:
       break;  // the result is kept by the stream
@@ -313,7 +315,7 @@ HelperOutcome HelperSupervisor::judge() {
   } else if (WIFSIGNALED(status_)) {
     out.reason = "killed by signal " + signal_name(WTERMSIG(status_));
   } else if (result && !result->ok()) {
-    out.reason = sanitize_for_log(result->error()) + " (exit status " +
+    out.reason = escape_for_log(result->error(), kMaxLineBytes) + " (exit status " +
                  std::to_string(WEXITSTATUS(status_)) + ")";
   } else if (WEXITSTATUS(status_) != 0) {
     out.reason = with_output("exited with status " + std::to_string(WEXITSTATUS(status_)));

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include "pid1/seccomp_audit.h"
-#include "pid1/text_sanitize.h"
 
 namespace ccinit::pid1 {
 namespace {
@@ -24,13 +23,6 @@ TEST(SeccompAudit, NothingForAnotherPidOrNoRecord) {
   EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 7), std::nullopt);
   EXPECT_EQ(seccomp_syscall_from_kmsg("6,1,1,-;ccinit: hello pid=77 syscall=41\n", 77),
             std::nullopt);
-}
-
-TEST(SanitizeForLog, ControlBytesCannotForgeRecords) {
-  EXPECT_EQ(sanitize_for_log("ok\n<3>ccinit: power off: fake"),
-            "ok\\x0a<3>ccinit: power off: fake");
-  EXPECT_EQ(sanitize_for_log(std::string("a\0b\x1b[31m", 8)), "a\\x00b\\x1b[31m");
-  EXPECT_EQ(sanitize_for_log(std::string(20, 'x'), 8), "xxxxxxxx...");
 }
 
 }  // namespace
