@@ -29,6 +29,28 @@ namespace ccinit::helper {
 
 namespace {
 
+#if defined(__SANITIZE_ADDRESS__)
+// The sanitizer runtime's own calls once the filter is loaded: pipe2 probes whether memory
+// is readable, sigaltstack is queried on every throw, and the shared libgcc unwinder of
+// these dynamic builds takes a futex lock. Only sanitizer builds (never shipped) get them,
+// so the shipped (static) policies stay exactly what the helpers need.
+const policy::Policy& effective_policy() {
+  static const std::vector<policy::Rule> rules = [] {
+    std::vector<policy::Rule> all(policy::kPolicy.rules.begin(), policy::kPolicy.rules.end());
+    all.push_back({"pipe2", {}, "sanitizer build only: pipe2"});
+    all.push_back({"sigaltstack", {}, "sanitizer build only: sigaltstack"});
+    all.push_back({"futex", {}, "sanitizer build only: futex"});
+    return all;
+  }();
+  static const policy::Policy policy{policy::kPolicy.helper, policy::kPolicy.loads_modules, rules};
+  return policy;
+}
+#else
+const policy::Policy& effective_policy() {
+  return policy::kPolicy;
+}
+#endif
+
 constexpr const char* kProcStatus = "/proc/self/status";
 
 void write_line(int fd, const std::string& text) {
@@ -48,7 +70,7 @@ void confine(const HelperSpec& spec) {
     throw std::runtime_error(std::string("cannot restrict capabilities: ") + e.what());
   }
   try {
-    load_seccomp_filter(policy::kPolicy);
+    load_seccomp_filter(effective_policy());
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot load the seccomp filter: ") + e.what());
   }
@@ -165,7 +187,7 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
   }
   if (options.print_policy) {
     try {
-      write_all(STDOUT_FILENO, describe_seccomp_filter(policy::kPolicy));
+      write_all(STDOUT_FILENO, describe_seccomp_filter(effective_policy()));
     } catch (const std::exception& e) {
       write_line(STDERR_FILENO, name + ": cannot describe the policy: " + e.what());
       return 1;
