@@ -1,0 +1,204 @@
+#include "tests/integration/guest_boot.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ccinit::itest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kNamespaces =
+    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+
+// Tries, in a throwaway child, what ns-boot will do.
+std::optional<std::string> namespaces_unavailable() {
+  pid_t pid = ::fork();
+  if (pid < 0) return std::string("fork: ") + std::strerror(errno);
+  if (pid == 0) _exit(::unshare(kNamespaces) == 0 ? 0 : errno);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
+  return std::string("cannot create PID/mount/net/UTS/IPC/cgroup namespaces: ") +
+         (WIFEXITED(status) ? std::strerror(WEXITSTATUS(status)) : "probe crashed");
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string strip_newline(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> cannot_build_roots() {
+  if (::geteuid() != 0) return std::string("needs root (mkrootfs creates /dev/console)");
+  return std::nullopt;
+}
+
+std::optional<std::string> cannot_boot_guests() {
+  if (::geteuid() != 0) return std::string("needs root to boot a guest root in namespaces");
+  static const std::optional<std::string> probe = namespaces_unavailable();
+  return probe;
+}
+
+bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "ccinit-itest.XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp: " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+ProgramRun run_program(const std::vector<std::string>& argv) {
+  TempDir capture;
+  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || err < 0) _exit(127);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::close_range(3, ~0U, 0);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ProgramRun run;
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  run.out = read_text(out_path);
+  run.err = read_text(err_path);
+  return run;
+}
+
+std::string bin_dir() {
+  return std::string(CCINIT_BINARY_DIR) + "/bin";
+}
+std::string mkrootfs_path() {
+  return std::string(CCINIT_SOURCE_DIR) + "/scripts/mkrootfs";
+}
+
+bool Boot::agent_reported() const {
+  return out.find("AGENT-REPORT-BEGIN\n") != std::string::npos;
+}
+
+std::map<std::string, std::string> Boot::report() const {
+  std::map<std::string, std::string> values;
+  bool inside = false;
+  for (const std::string& line : lines_of(out)) {
+    if (line == "AGENT-REPORT-BEGIN") {
+      inside = true;
+    } else if (line == "AGENT-REPORT-END") {
+      inside = false;
+    } else if (inside) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  return values;
+}
+
+std::vector<std::string> Boot::kmsg_lines() const {
+  return lines_of(kmsg);
+}
+
+std::vector<std::string> Boot::power_off_lines() const {
+  std::vector<std::string> found;
+  for (const std::string& line : kmsg_lines()) {
+    auto at = line.find(">ccinit: power off: ");
+    if (line.starts_with("<") && at != std::string::npos && at <= 2) found.push_back(line);
+  }
+  return found;
+}
+
+std::string Boot::describe() const {
+  std::ostringstream text;
+  text << "ns-boot exit " << exit_code << "\n--- stdout ---\n"
+       << out << "--- stderr ---\n"
+       << err << "--- kmsg ---\n"
+       << kmsg << "--- stand-ins ---\n";
+  for (const auto& [name, value] : sysctl) text << name << " = " << value << "\n";
+  return text.str();
+}
+
+Guest::Guest(const RootOptions& options) : root_(dir_.path() + "/root") {
+  std::vector<std::string> argv = {mkrootfs_path(), root_, "--bin", bin_dir()};
+  argv.insert(argv.end(), options.args.begin(), options.args.end());
+  ProgramRun run = run_program(argv);
+  if (run.exit_code != 0)
+    throw std::runtime_error("mkrootfs failed (" + std::to_string(run.exit_code) + "): " + run.err);
+}
+
+Boot Guest::boot(const std::string& cmdline, double timeout_s) const {
+  const std::string kmsg = dir_.path() + "/kmsg", stand_ins = dir_.path() + "/stand-ins";
+  // A fresh log and fresh stand-ins for every boot.
+  std::error_code ignored;
+  fs::remove(kmsg, ignored);
+  fs::remove_all(stand_ins, ignored);
+
+  char timeout[32];
+  std::snprintf(timeout, sizeof timeout, "%g", timeout_s);
+  ProgramRun run = run_program({bin_dir() + "/ns-boot", "--root", root_, "--cmdline", cmdline,
+                                "--kmsg", kmsg, "--sysctl-dir", stand_ins, "--timeout", timeout});
+  Boot boot;
+  boot.exit_code = run.exit_code;
+  boot.out = std::move(run.out);
+  boot.err = std::move(run.err);
+  if (fs::exists(kmsg)) boot.kmsg = read_text(kmsg);
+  if (fs::is_directory(stand_ins)) {
+    for (const auto& entry : fs::directory_iterator(stand_ins))
+      boot.sysctl[entry.path().filename().string()] = strip_newline(read_text(entry.path()));
+  }
+  return boot;
+}
+
+std::string power_off_line(int level, const std::string& reason) {
+  return "<" + std::to_string(level) + ">ccinit: power off: " + reason;
+}
+
+}  // namespace ccinit::itest
