@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -18,6 +19,8 @@ struct ArgCheck {
   Op op;
   std::uint64_t mask;
   std::uint64_t value;
+
+  bool operator==(const ArgCheck&) const = default;
 };
 
 // One allow rule: the syscall is allowed when every check holds. A syscall with several
@@ -35,6 +38,14 @@ struct Policy {
   bool loads_modules;
   std::span<const Rule> rules;
 };
+
+// The fixed prologue: syscalls no policy may allow. policyc refuses a policy that lists them
+// and the runtime refuses (does not load) a table that somehow does.
+inline constexpr std::array<std::string_view, 5> kNeverAllowed = {"ptrace", "bpf", "kexec_load",
+                                                                  "kexec_file_load", "reboot"};
+// Refused like kNeverAllowed unless the policy says `@allow module-loading`.
+inline constexpr std::array<std::string_view, 3> kModuleLoading = {"init_module", "finit_module",
+                                                                   "delete_module"};
 
 // Defined in the code that policyc generates for each helper.
 extern const Policy kPolicy;

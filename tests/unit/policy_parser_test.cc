@@ -1,0 +1,463 @@
+#include "policy/policy_parser.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/sockios.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "policy/named_constants.h"
+
+namespace ccinit::policy {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "policy_test.XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& name, const std::string& text) const {
+    const fs::path p = path_ / name;
+    std::ofstream(p) << text;
+    return p;
+  }
+
+ private:
+  fs::path path_;
+};
+
+class PolicyParserTest : public ::testing::Test {
+ protected:
+  ParsedPolicy parse(const std::string& text) {
+    return parse_policy_text(text, "t.policy", dir_.path());
+  }
+  // The one-line error the text is refused with ("" when it is accepted).
+  std::string error(const std::string& text) {
+    try {
+      parse(text);
+    } catch (const PolicyError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  TempDir dir_;
+};
+
+// The error names the file and line and says what is wrong, on one line.
+#define EXPECT_POLICY_ERROR(text, where, words)                                    \
+  do {                                                                             \
+    const std::string err_ = error(text);                                          \
+    EXPECT_TRUE(err_.starts_with(std::string(where) + ": ")) << "error: " << err_; \
+    EXPECT_NE(err_.find(words), std::string::npos) << "error: " << err_;           \
+    EXPECT_EQ(err_.find('\n'), std::string::npos) << "error: " << err_;            \
+  } while (0)
+
+TEST_F(PolicyParserTest, AcceptsTheDocumentedSyntax) {
+  dir_.write("base.policy", "# basics\nread\nwrite\n");
+  const auto p = parse(
+      "# Comments start with '#'.\n"
+      "@include base.policy           # one level deep only\n"
+      "close\n"
+      "# mmap: never writable and executable together\n"
+      "mmap: arg2 & PROT_WRITE|PROT_EXEC != PROT_WRITE|PROT_EXEC\n"
+      "# socket: local only\n"
+      "socket: arg0 == AF_UNIX\n"
+      "ioctl: arg1 == SIOCGIFFLAGS || arg1 == SIOCSIFFLAGS    # trailing comment also counts\n"
+      "openat: arg2 & O_ACCMODE == O_RDONLY && arg2 & O_CREAT == 0\n");
+  EXPECT_FALSE(p.loads_modules);
+  std::vector<std::string> names;
+  for (const auto& r : p.rules) names.push_back(r.syscall);
+  EXPECT_EQ(names, (std::vector<std::string>{"read", "write", "close", "mmap", "mmap", "mmap",
+                                             "socket", "ioctl", "ioctl", "openat"}));
+  EXPECT_EQ(p.rules[0].text, "base.policy:2: read");
+  EXPECT_EQ(p.rules[2].text, "t.policy:3: close");
+  EXPECT_EQ(p.rules[6].checks, (std::vector<ArgCheck>{{0, Op::kEq, 0, AF_UNIX}}));
+  EXPECT_EQ(p.rules[7].checks, (std::vector<ArgCheck>{{1, Op::kEq, 0, SIOCGIFFLAGS}}));
+  EXPECT_EQ(p.rules[8].checks, (std::vector<ArgCheck>{{1, Op::kEq, 0, SIOCSIFFLAGS}}));
+  EXPECT_EQ(p.rules[8].text, "t.policy:8: ioctl: arg1 == SIOCGIFFLAGS || arg1 == SIOCSIFFLAGS");
+  // Two masked conditions on one argument become one comparison (libseccomp's limit).
+  EXPECT_EQ(p.rules[9].checks,
+            (std::vector<ArgCheck>{{2, Op::kMaskedEq, O_ACCMODE | O_CREAT, O_RDONLY}}));
+}
+
+TEST_F(PolicyParserTest, NamedConstantsHaveTheSystemHeadersValues) {
+  const std::pair<const char*, std::uint64_t> expected[] = {
+      {"AF_UNIX", AF_UNIX},
+      {"AF_NETLINK", AF_NETLINK},
+      {"SOCK_DGRAM", SOCK_DGRAM},
+      {"SOCK_CLOEXEC", SOCK_CLOEXEC},
+      {"PROT_EXEC", PROT_EXEC},
+      {"PROT_WRITE", PROT_WRITE},
+      {"MAP_ANONYMOUS", MAP_ANONYMOUS},
+      {"MAP_PRIVATE", MAP_PRIVATE},
+      {"O_RDONLY", O_RDONLY},
+      {"O_ACCMODE", O_ACCMODE},
+      {"O_CREAT", O_CREAT},
+      {"O_CLOEXEC", O_CLOEXEC},
+      {"O_DIRECTORY", O_DIRECTORY},
+      {"SIOCGIFFLAGS", SIOCGIFFLAGS},
+      {"SIOCSIFFLAGS", SIOCSIFFLAGS},
+      {"F_GETFD", F_GETFD},
+      {"F_SETFL", F_SETFL},
+      {"F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC},
+      {"CLONE_NEWNS", CLONE_NEWNS},
+      {"CLONE_VM", CLONE_VM},
+      {"PR_SET_NO_NEW_PRIVS", PR_SET_NO_NEW_PRIVS},
+      {"PR_SET_PDEATHSIG", PR_SET_PDEATHSIG},
+      {"MS_BIND", MS_BIND},
+      {"MS_REMOUNT", MS_REMOUNT},
+      {"MS_NOSUID", MS_NOSUID},
+      {"MNT_DETACH", MNT_DETACH},
+      {"SIGCHLD", SIGCHLD},
+      {"SIGTERM", SIGTERM},
+      {"WNOHANG", WNOHANG},
+  };
+  for (const auto& [name, value] : expected) {
+    EXPECT_EQ(find_named_constant(name), value) << name;
+  }
+  EXPECT_EQ(find_named_constant("PROT_WRTE"), std::nullopt);
+  const auto all = named_constants();
+  EXPECT_GT(all.size(), 250u);
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].name, all[i].name);
+}
+
+TEST_F(PolicyParserTest, ValuesAreNumbersInAnyBaseOrConstantsOrTheirUnion) {
+  const auto p = parse(
+      "# values\n"
+      "getpriority: arg0 == 0x10 || arg0 == 010 || arg0 == 9 || arg0 == AF_INET|AF_UNIX\n");
+  ASSERT_EQ(p.rules.size(), 4u);
+  EXPECT_EQ(p.rules[0].checks[0].value, 16u);
+  EXPECT_EQ(p.rules[1].checks[0].value, 8u);
+  EXPECT_EQ(p.rules[2].checks[0].value, 9u);
+  EXPECT_EQ(p.rules[3].checks[0].value, static_cast<std::uint64_t>(AF_INET | AF_UNIX));
+  EXPECT_EQ(parse("# max\ngetpriority: arg1 == 0xffffffffffffffff\n").rules[0].checks[0].value,
+            ~std::uint64_t{0});
+}
+
+TEST_F(PolicyParserTest, EachComparisonMapsToItsOperator) {
+  const auto p = parse(
+      "# ops\n"
+      "getpriority: arg0 == 1 || arg0 != 2 || arg0 < 3 || arg0 <= 4 || arg0 > 5 || arg0 >= 6\n");
+  ASSERT_EQ(p.rules.size(), 6u);
+  const Op ops[] = {Op::kEq, Op::kNe, Op::kLt, Op::kLe, Op::kGt, Op::kGe};
+  for (std::size_t i = 0; i < 6; ++i) {
+    EXPECT_EQ(p.rules[i].checks, (std::vector<ArgCheck>{{0, ops[i], 0, i + 1}})) << i;
+  }
+}
+
+TEST_F(PolicyParserTest, ConjunctionsOnSeveralArgumentsAreSortedByArgument) {
+  const auto p = parse("# two args\nsocket: arg1 == SOCK_DGRAM && arg0 == AF_UNIX  # local\n");
+  ASSERT_EQ(p.rules.size(), 1u);
+  EXPECT_EQ(p.rules[0].checks,
+            (std::vector<ArgCheck>{{0, Op::kEq, 0, AF_UNIX}, {1, Op::kEq, 0, SOCK_DGRAM}}));
+}
+
+TEST_F(PolicyParserTest, EqualityAndMaskOnOneArgumentMerge) {
+  const auto p = parse("# merge\nfcntl: arg1 == 3 && arg1 & 1 == 1\n");
+  EXPECT_EQ(p.rules[0].checks, (std::vector<ArgCheck>{{1, Op::kEq, 0, 3}}));
+}
+
+TEST_F(PolicyParserTest, MaskedNotEqualBecomesTheOtherValuesOfTheMaskedBits) {
+  const auto p =
+      parse("# w^x\nmmap: arg2 & PROT_WRITE|PROT_EXEC != PROT_WRITE|PROT_EXEC # no wx\n");
+  const std::uint64_t mask = PROT_WRITE | PROT_EXEC;
+  ASSERT_EQ(p.rules.size(), 3u);
+  EXPECT_EQ(p.rules[0].checks, (std::vector<ArgCheck>{{2, Op::kMaskedEq, mask, 0}}));
+  EXPECT_EQ(p.rules[1].checks, (std::vector<ArgCheck>{{2, Op::kMaskedEq, mask, PROT_WRITE}}));
+  EXPECT_EQ(p.rules[2].checks, (std::vector<ArgCheck>{{2, Op::kMaskedEq, mask, PROT_EXEC}}));
+  for (const auto& r : p.rules) EXPECT_EQ(r.text, p.rules[0].text);
+}
+
+// For every argument value, the expansion allows it exactly when the written condition
+// holds.
+TEST_F(PolicyParserTest, MaskedNotEqualExpansionIsEquivalentToTheCondition) {
+  struct Case {
+    std::uint64_t mask, value;
+  };
+  for (const Case c : {Case{0x5, 0x4}, Case{0xf0, 0x30}, Case{0x1, 0x0}, Case{0x8001, 0x8001}}) {
+    const std::string text = "# case\ngetpriority: arg0 & " + std::to_string(c.mask) +
+                             " != " + std::to_string(c.value) + "\n";
+    const auto p = parse(text);
+    EXPECT_EQ(p.rules.size(), (1u << std::popcount(c.mask)) - 1) << text;
+    for (std::uint64_t x = 0; x < 0x10000; x += (x < 0x200 ? 1 : 0x7f)) {
+      bool allowed = false;
+      for (const auto& r : p.rules) {
+        const ArgCheck& k = r.checks.at(0);
+        allowed = allowed || (x & k.mask) == k.value;
+      }
+      EXPECT_EQ(allowed, (x & c.mask) != c.value) << text << " x=" << x;
+    }
+  }
+}
+
+TEST_F(PolicyParserTest, MaskedNotEqualWithAFourBitMaskGivesFifteenRulesAndFiveBitsAreRefused) {
+  EXPECT_EQ(parse("# 4 bits\ngetpriority: arg0 & 0xf != 3\n").rules.size(), 15u);
+  EXPECT_POLICY_ERROR("# 5 bits\ngetpriority: arg0 & 0x1f != 3\n", "t.policy:2",
+                      "the mask has 5 bits");
+}
+
+TEST_F(PolicyParserTest, RefusesConditionsThatCannotMeanWhatTheySay) {
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 & 0 == 0\n", "t.policy:2", "the mask is 0");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 & 3 == 4\n", "t.policy:2", "never holds");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 & 3 != 4\n", "t.policy:2", "always holds");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 == 1 && arg0 == 2\n", "t.policy:2",
+                      "can never hold together");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 > 1 && arg0 < 5\n", "t.policy:2",
+                      "arg0 is compared twice");
+}
+
+TEST_F(PolicyParserTest, RefusesUnknownSyscalls) {
+  EXPECT_POLICY_ERROR("# x\nread\nreed\n", "t.policy:3", "unknown syscall 'reed'");
+  // A name libseccomp knows, but not a syscall of this architecture.
+  EXPECT_POLICY_ERROR("# x\nsocketcall\n", "t.policy:2", "'socketcall'");
+}
+
+TEST_F(PolicyParserTest, RefusesDuplicateRules) {
+  EXPECT_POLICY_ERROR("# x\nread\nwrite\nread\n", "t.policy:4",
+                      "duplicate rule: read is already allowed by t.policy:2");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 == 1\n\n# y\ngetpriority: arg0 == 0x1\n",
+                      "t.policy:5", "already allowed by t.policy:2");
+  EXPECT_POLICY_ERROR("# x\ngetpriority: arg0 == 1 || arg0 == 1\n", "t.policy:2", "duplicate rule");
+  dir_.write("base.policy", "# base\nread\n");
+  EXPECT_POLICY_ERROR("# x\n@include base.policy\nread\n", "t.policy:3",
+                      "read is already allowed by base.policy:2");
+  // Different conditions for the same syscall are separate rules, not duplicates.
+  EXPECT_EQ(parse("# x\ngetpriority: arg0 == 1\ngetpriority: arg0 == 2\n").rules.size(), 2u);
+}
+
+TEST_F(PolicyParserTest, RefusesMixingUnconditionalAndConditionalRulesOfOneSyscall) {
+  dir_.write("base.policy", "# base\nfcntl: arg1 == F_GETFD\n");
+  EXPECT_POLICY_ERROR("# x\n@include base.policy\nfcntl\n", "t.policy:3",
+                      "would void the conditions of base.policy:2");
+  EXPECT_POLICY_ERROR("# x\nfcntl\nfcntl: arg1 == F_GETFD\n", "t.policy:3",
+                      "already allowed without conditions by t.policy:2");
+}
+
+TEST_F(PolicyParserTest, RefusesSyntaxErrors) {
+  EXPECT_POLICY_ERROR("# x\nread arg0 == 1\n", "t.policy:2", "syntax error: expected ':'");
+  EXPECT_POLICY_ERROR("# x\nread:\n", "t.policy:2", "syntax error: expected a condition");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 = 1 # s\n", "t.policy:2", "unexpected character '='");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 == # s\n", "t.policy:2",
+                      "expected a number or a constant, found the end of the line");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg6 == 1 # s\n", "t.policy:2", "unknown argument 'arg6'");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 & 1 < 1 # s\n", "t.policy:2",
+                      "expected '==' or '!=' after a mask");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 == 1 arg1 == 2 # s\n", "t.policy:2",
+                      "expected '&&', '||' or the end of the rule, found 'arg1'");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 == 0x1g # s\n", "t.policy:2", "bad number '0x1g'");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 == 09 # s\n", "t.policy:2", "bad number '09'");
+  EXPECT_POLICY_ERROR("# x\nsocket: arg0 == 18446744073709551616 # s\n", "t.policy:2",
+                      "does not fit in 64 bits");
+  EXPECT_POLICY_ERROR("# x\nRead\n", "t.policy:2", "'Read' is not a syscall name");
+  EXPECT_POLICY_ERROR("# x\n@import base.policy\n", "t.policy:2", "unknown directive '@import'");
+  EXPECT_POLICY_ERROR("# x\n@include\n", "t.policy:2", "@include takes exactly one argument");
+}
+
+TEST_F(PolicyParserTest, RefusesUnknownConstants) {
+  EXPECT_POLICY_ERROR("# x\nmmap: arg2 & PROT_WRTE == 0  # m\n", "t.policy:2",
+                      "unknown constant 'PROT_WRTE'");
+}
+
+TEST_F(PolicyParserTest, IncludesAreOneLevelDeepAndMustExist) {
+  dir_.write("inner.policy", "# inner\nread\n");
+  dir_.write("outer.policy", "# outer\n@include inner.policy\nwrite\n");
+  EXPECT_POLICY_ERROR("# x\n@include outer.policy\n",
+                      (dir_.path() / "outer.policy").string() + ":2", "one level deep only");
+  EXPECT_POLICY_ERROR(
+      "# x\n@include missing.policy\n", "t.policy:2",
+      "cannot read " + (dir_.path() / "missing.policy").string() + ": No such file or directory");
+  EXPECT_POLICY_ERROR("# x\n@include ../inner.policy\n", "t.policy:2", "no '..'");
+  EXPECT_POLICY_ERROR("# x\n@include /etc/passwd\n", "t.policy:2", "relative");
+  EXPECT_POLICY_ERROR("# x\n@include inner.policy\n@include inner.policy\n", "t.policy:3",
+                      "already included");
+  // An error inside an included file names that file and its line.
+  dir_.write("bad.policy", "# bad\nread\nnot_a_syscall\n");
+  EXPECT_POLICY_ERROR("# x\n@include bad.policy\n", (dir_.path() / "bad.policy").string() + ":3",
+                      "unknown syscall 'not_a_syscall'");
+}
+
+TEST_F(PolicyParserTest, EveryGroupNeedsAComment) {
+  EXPECT_POLICY_ERROR("read\n", "t.policy:1", "rules without a comment");
+  EXPECT_POLICY_ERROR("# why\nread\n\nwrite\nclose\n", "t.policy:4", "rules without a comment");
+  // An empty comment says nothing.
+  EXPECT_POLICY_ERROR("#\nread\n", "t.policy:2", "rules without a comment");
+  EXPECT_EQ(parse("# why\nread\n\n# and why\nwrite\nclose\n").rules.size(), 3u);
+  dir_.write("base.policy", "read\n");
+  EXPECT_POLICY_ERROR("# x\n@include base.policy\n", (dir_.path() / "base.policy").string() + ":1",
+                      "rules without a comment");
+}
+
+TEST_F(PolicyParserTest, RiskySyscallsNeedACommentOfTheirOwn) {
+  EXPECT_POLICY_ERROR("# memory\nbrk\nmmap: arg2 & PROT_EXEC == 0\n", "t.policy:3",
+                      "mmap is a risky syscall and needs a comment of its own");
+  EXPECT_POLICY_ERROR("# x\nread\n\n# y\nwrite\nioctl: arg1 == SIOCGIFFLAGS\n", "t.policy:6",
+                      "ioctl is a risky syscall");
+  for (const char* risky : {"clone", "execve", "mount", "setns", "unshare", "prctl", "mprotect",
+                            "kill", "setuid", "capset", "keyctl", "io_uring_setup"}) {
+    EXPECT_POLICY_ERROR(std::string("# x\nread\n") + risky + "\n", "t.policy:3",
+                        std::string(risky) + " is a risky syscall");
+  }
+  // The comment directly above, or a trailing one, is its own.
+  EXPECT_EQ(parse("# x\nread\n# clone: spawn daemons\nclone\n").rules.size(), 2u);
+  EXPECT_EQ(parse("# x\nread\nclone  # spawn daemons\n").rules.size(), 2u);
+  EXPECT_EQ(parse("# clone: spawn daemons\nclone\n").rules.size(), 1u);
+  EXPECT_FALSE(is_risky_syscall("read"));
+  EXPECT_TRUE(is_risky_syscall("init_module"));
+}
+
+TEST_F(PolicyParserTest, TheFixedPrologueIsRefusedInAnyPolicy) {
+  for (const char* never : {"ptrace", "bpf", "kexec_load", "kexec_file_load", "reboot"}) {
+    EXPECT_POLICY_ERROR(std::string("# x\n") + never + "\n", "t.policy:2",
+                        std::string(never) + " is never allowed");
+    EXPECT_POLICY_ERROR(
+        std::string("# x\n@allow module-loading\n") + never + "\n# m\ninit_module\n", "t.policy:3",
+        "never allowed");
+  }
+}
+
+TEST_F(PolicyParserTest, ModuleLoadingNeedsTheAllowDirective) {
+  for (const char* mod : {"init_module", "finit_module", "delete_module"}) {
+    EXPECT_POLICY_ERROR(std::string("# x\nread\n# modules\n") + mod + "\n", "t.policy:4",
+                        std::string(mod) + " needs '@allow module-loading'");
+  }
+  const auto p = parse("# modules\n@allow module-loading\n# load nvidia\nfinit_module\n");
+  EXPECT_TRUE(p.loads_modules);
+  EXPECT_POLICY_ERROR("# x\n@allow module-loading\nread\n", "t.policy:2",
+                      "no init_module, finit_module or delete_module rule");
+  EXPECT_POLICY_ERROR("# x\n@allow everything\n", "t.policy:2", "unknown @allow 'everything'");
+  dir_.write("base.policy", "# base\n@allow module-loading\n");
+  EXPECT_POLICY_ERROR("# x\n@include base.policy\n# m\nfinit_module\n",
+                      (dir_.path() / "base.policy").string() + ":2",
+                      "belongs in the helper's own policy file");
+}
+
+TEST_F(PolicyParserTest, ReadsFilesAndReportsMissingOnes) {
+  EXPECT_THROW(parse_policy_file(dir_.path() / "nope.policy"), PolicyError);
+  try {
+    parse_policy_file(dir_.path() / "nope.policy");
+  } catch (const PolicyError& e) {
+    EXPECT_NE(std::string(e.what()).find("nope.policy: cannot read the policy"), std::string::npos);
+  }
+}
+
+// The same policy in two build trees gives byte-identical generated code, with only base
+// names of policy files in it.
+TEST_F(PolicyParserTest, GeneratedSourceIsDeterministic) {
+  const std::string inc = "# base\nread\nwrite\n";
+  const std::string top =
+      "# top\n@include runtime.policy\n# w^x\nmmap: arg2 & PROT_WRITE|PROT_EXEC != "
+      "PROT_WRITE|PROT_EXEC\n# why\ngetpriority: arg0 == 1 && arg1 > 2\n";
+  TempDir a, b;
+  a.write("runtime.policy", inc);
+  b.write("runtime.policy", inc);
+  const auto out_a = generate_policy_source(parse_policy_file(a.write("x.policy", top)), "x");
+  const auto out_b = generate_policy_source(parse_policy_file(b.write("x.policy", top)), "x");
+  EXPECT_EQ(out_a, out_b);
+  EXPECT_EQ(out_a.find(a.path().string()), std::string::npos);
+  EXPECT_NE(out_a.find("\"runtime.policy:2: read\""), std::string::npos) << out_a;
+  EXPECT_NE(out_a.find("{1, Op::kGt, 0x0, 0x2}"), std::string::npos) << out_a;
+  EXPECT_NE(out_a.find("const Policy kPolicy = {\"x\", false, kRules};"), std::string::npos);
+}
+
+TEST_F(PolicyParserTest, GeneratedSourceEscapesTextAndHandlesAnEmptyPolicy) {
+  ParsedPolicy p;
+  p.rules.push_back({"read", {}, "a \"b\" \\ c\n\x01"});
+  const auto src = generate_policy_source(p, "x");
+  EXPECT_NE(src.find(R"({"read", {}, "a \"b\" \\ c\012\001"},)"), std::string::npos) << src;
+  const auto empty = generate_policy_source(parse("# nothing\n"), "empty");
+  EXPECT_NE(empty.find("const Policy kPolicy = {\"empty\", false, {}};"), std::string::npos)
+      << empty;
+}
+
+// The shipped baseline is a valid policy and keeps its promises.
+TEST_F(PolicyParserTest, RuntimeBaselineParsesAndNeverAllowsExecutableMappings) {
+  const auto p = parse_policy_file(fs::path(CCINIT_SOURCE_DIR) / "policy" / "runtime.policy");
+  EXPECT_FALSE(p.loads_modules);
+  bool has_mmap = false;
+  for (const auto& r : p.rules) {
+    EXPECT_FALSE(r.syscall == "ioctl" || r.syscall == "socket" || r.syscall == "execve" ||
+                 r.syscall == "mprotect" || r.syscall == "fcntl")
+        << r.text;
+    if (r.syscall != "mmap") continue;
+    has_mmap = true;
+    ASSERT_EQ(r.checks.size(), 1u) << r.text;
+    EXPECT_EQ(r.checks[0].op, Op::kMaskedEq) << r.text;
+    EXPECT_TRUE(r.checks[0].mask & PROT_EXEC) << r.text;
+    EXPECT_FALSE(r.checks[0].value & PROT_EXEC) << r.text;
+  }
+  EXPECT_TRUE(has_mmap);
+}
+
+// policyc itself: the build rule's command line, exit status and messages.
+class PolicycTest : public ::testing::Test {
+ protected:
+  struct Run {
+    int status;
+    std::string err;
+  };
+  Run policyc(const std::string& args) {
+    const fs::path err = dir_.path() / "stderr.txt";
+    const std::string cmd = std::string(CCINIT_BINARY_DIR) + "/bin/policyc " + args + " 2>" +
+                            err.string() + " >/dev/null";
+    const int rc = std::system(cmd.c_str());
+    std::ifstream in(err);
+    std::stringstream text;
+    text << in.rdbuf();
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text.str()};
+  }
+  TempDir dir_;
+};
+
+TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
+  ASSERT_TRUE(fs::exists(std::string(CCINIT_BINARY_DIR) + "/bin/policyc"));
+  dir_.write("runtime.policy", "# base\nread\n");
+  const auto good = dir_.write("good.policy", "# x\n@include runtime.policy\n# why\nwrite\n");
+  const auto out = dir_.path() / "good_policy.cc";
+  auto r = policyc("--name good --output " + out.string() + " " + good.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("{\"write\", {}, \"good.policy:4: write\"}"), std::string::npos)
+      << text.str();
+
+  const auto bad = dir_.write("bad.policy", "# x\n@include runtime.policy\n# why\nptrace\n");
+  const auto bad_out = dir_.path() / "bad_policy.cc";
+  r = policyc("--name bad --output " + bad_out.string() + " " + bad.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, bad.string() +
+                       ":4: ptrace is never allowed: the fixed prologue refuses "
+                       "ptrace, bpf, kexec_load, kexec_file_load and reboot in every "
+                       "policy\n");
+  EXPECT_FALSE(fs::exists(bad_out));
+
+  r = policyc("--name good " + good.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("usage: policyc"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccinit::policy
