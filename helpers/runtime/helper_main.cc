@@ -76,12 +76,11 @@ void confine(const HelperSpec& spec) {
   }
 }
 
-// Confines the process, reports the confinement as the kernel sees it, runs the helper.
-void confine_and_run(const HelperSpec& spec, const wire::Request& request, Reporter& reporter) {
+// Confines the process and reports the confinement as the kernel then sees it.
+void confine_and_report(const HelperSpec& spec, Reporter& reporter) {
   const std::string caps = capability_names(spec.capabilities);
   confine(spec);
   reporter.debug(describe_confinement(kProcStatus, caps));
-  spec.run(request, reporter);
 }
 
 int protocol_main(const HelperSpec& spec) {
@@ -109,7 +108,8 @@ int protocol_main(const HelperSpec& spec) {
   bool ok = false;
   std::string error;
   try {
-    confine_and_run(spec, request, reporter);
+    confine_and_report(spec, reporter);
+    spec.run(request, reporter);
     ok = true;
   } catch (const std::exception& e) {
     error = e.what();
@@ -197,7 +197,16 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
 
   ConsoleReporter reporter(name, STDOUT_FILENO);
   try {
-    confine_and_run(spec, manual_request(options), reporter);
+    wire::Request request = manual_request(options);
+    confine_and_report(spec, reporter);
+    // What the helper acts on, as a person running it by hand needs to see it.
+    const std::string config = describe_config(request.config());
+    for (std::size_t start = 0, end; start < config.size(); start = end + 1) {
+      end = config.find('\n', start);
+      if (end == std::string::npos) end = config.size();
+      reporter.debug("config: " + config.substr(start, end - start));
+    }
+    spec.run(request, reporter);
   } catch (const std::exception& e) {
     try {
       reporter.result(false, e.what());

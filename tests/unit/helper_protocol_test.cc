@@ -171,6 +171,21 @@ TEST(HelperDryRun, GpuConfiguratorDetectsThisMachine) {
   }
 }
 
+TEST(HelperDryRun, BadCommandLineFailsBeforeAnythingIsDone) {
+  HelperRun run = run_manual("mounter", {"--dry-run", "--cmdline", "quiet nvrc.mode=bogus"});
+  EXPECT_TRUE(run.exited_with(1)) << run.describe();
+  ASSERT_EQ(run.out_lines().size(), 1u) << run.out;
+  EXPECT_EQ(run.out_lines()[0].rfind("mounter: failed: nvrc.mode=bogus: ", 0), 0u) << run.out;
+}
+
+TEST(HelperDryRun, ShowsTheConfigItActsOn) {
+  HelperRun run = run_manual("gpu-configurator", {"--dry-run", "--cmdline", "nvrc.mode=cpu"});
+  EXPECT_TRUE(run.exited_with(0)) << run.describe();
+  EXPECT_TRUE(contains(run.out, "gpu-configurator: debug: config: nvrc.mode=cpu\n")) << run.out;
+  EXPECT_TRUE(contains(run.out, "gpu-configurator: info: nvrc.mode=cpu: nothing to configure\n"))
+      << run.out;
+}
+
 TEST(HelperDryRun, FabricLauncherRefuses) {
   HelperRun run = run_manual("fabric-launcher", {"--cmdline", ""});
   EXPECT_TRUE(run.exited_with(1)) << run.describe();
