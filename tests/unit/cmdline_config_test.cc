@@ -1,4 +1,5 @@
 #include "common/cmdline_config.h"
+#include "common/log_escape.h"
 
 #include <gtest/gtest.h>
 
