@@ -43,6 +43,22 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// Why this machine cannot give kata-agent what pid1-spec.md asks for, or "".
+std::string machine_limits_note() {
+  constexpr int kCapSysResource = 24;
+  std::istringstream status(read_text("/proc/self/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (!line.starts_with("CapBnd:")) continue;
+    unsigned long long bounding = std::stoull(line.substr(7), nullptr, 16);
+    if (bounding & (1ULL << kCapSysResource)) return "";
+    return "note: CAP_SYS_RESOURCE is not in this machine's capability bounding set, so no "
+           "process here can raise RLIMIT_NOFILE above its hard limit or lower oom_score_adj "
+           "below 0, as the agent hand-off requires\n";
+  }
+  return "";
+}
+
 std::string strip_newline(std::string text) {
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
@@ -163,6 +179,7 @@ std::string Boot::describe() const {
        << err << "--- kmsg ---\n"
        << kmsg << "--- stand-ins ---\n";
   for (const auto& [name, value] : sysctl) text << name << " = " << value << "\n";
+  text << machine_limits_note();
   return text.str();
 }
 
