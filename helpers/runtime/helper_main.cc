@@ -134,6 +134,7 @@ void close_inherited_fds() {
 
 std::string help_text(const HelperSpec& spec) {
   const std::string name(spec.name);
+  const std::string caps = spec.capabilities.empty() ? "none" : capability_names(spec.capabilities);
   return name + ": " + std::string(spec.summary) + "\n" + usage_line(name) +
          "\n"
          "  --cmdline TEXT   kernel command line to act on (default: /proc/cmdline)\n"
@@ -142,7 +143,7 @@ std::string help_text(const HelperSpec& spec) {
          "  --print-policy   print the seccomp allow-list and exit\n"
          "  --help           print this text and exit\n"
          "Capabilities kept: " +
-         capability_names(spec.capabilities) +
+         caps +
          "\n"
          "Without arguments the helper speaks the ccinit protocol: one request on fd 3, "
          "events on fd 4.\n";

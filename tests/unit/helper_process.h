@@ -121,6 +121,8 @@ inline int wait_for(pid_t pid) {
 
 // Runs `path args...` with stdin /dev/null and captures stdout and stderr.
 inline HelperRun run_program(const std::string& path, const std::vector<std::string>& args) {
+  if (::access(path.c_str(), X_OK) != 0)
+    throw std::runtime_error(path + " is missing: build the helper targets before the tests");
   // stdin: an empty pipe rather than /dev/null, which a scratch root may not have yet.
   detail::PipePair in, out, err;
   in.write_end.reset();
@@ -150,6 +152,8 @@ inline HelperRun run_protocol(const std::string& helper, const ProtocolSetup& se
                        events.write_end.get()};
   if (setup.extra_fd) fds.push_back(null_fd.get());
   const std::string path = helper_path(helper);
+  if (::access(path.c_str(), X_OK) != 0)
+    throw std::runtime_error(path + " is missing: build the helper targets before the tests");
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork");
   if (pid == 0) detail::exec_with_fds(path, {}, fds);

@@ -80,7 +80,10 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
         << run.out;
     EXPECT_TRUE(contains(run.out, "Capabilities kept: ")) << run.out;
   }
-  EXPECT_TRUE(contains(run_manual("mounter", {"--help"}).out, "cap_sys_admin"));
+  EXPECT_TRUE(contains(run_manual("mounter", {"--help"}).out,
+                       "Capabilities kept: cap_sys_admin,cap_net_admin\n"));
+  EXPECT_TRUE(
+      contains(run_manual("gpu-configurator", {"--help"}).out, "Capabilities kept: none\n"));
   EXPECT_TRUE(contains(run_manual("lockdown", {"--help"}).out, "cap_sys_module"));
 }
 
