@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <string>
+#include <vector>
 
 #include "pid1/spawn.h"
 
@@ -12,11 +13,22 @@ namespace ccinit::pid1 {
 inline constexpr char kAgentPathEnv[] =
     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 inline constexpr rlim_t kAgentNoFile = 1048576;
-inline constexpr char kAgentOomScoreAdj[] = "-997";
+inline constexpr int kAgentOomScoreAdj = -997;
+
+// The limits kata-agent gets. Raising RLIMIT_NOFILE past the hard limit and lowering
+// oom_score_adj both need CAP_SYS_RESOURCE, which a real guest's PID 1 always holds; where
+// the bounding set lacks it (a container running the tests) the agent gets the most the
+// machine allows and `warnings` say so. Neither limit is a security boundary.
+struct AgentLimits {
+  rlim_t nofile = kAgentNoFile;
+  bool set_oom_score_adj = true;
+  std::vector<std::string> warnings;
+};
+AgentLimits agent_limits();
 
 // Starts kata-agent as a child of PID 1 in its own session: full capabilities, no seccomp
-// filter, fds 0-2 only (PID 1's console), cwd /, RLIMIT_NOFILE 1048576, oom_score_adj -997,
-// clean environment. Throws SysError when it cannot be started.
-ChildProcess start_agent(const std::string& path);
+// filter, fds 0-2 only (PID 1's console), cwd /, the limits above, clean environment.
+// Throws SpawnError when it cannot be started.
+ChildProcess start_agent(const std::string& path, const AgentLimits& limits);
 
 }  // namespace ccinit::pid1

@@ -126,12 +126,16 @@ void Boot::run() {
   }
   for (const auto& step : steps) run_step(step);
 
+  AgentLimits limits = agent_limits();
+  for (const auto& warning : limits.warnings) log_.logger().warn("{}", warning);
   log_.logger().info("starting kata-agent {}", kAgentPath);
   ChildProcess agent;
   try {
-    agent = start_agent(kAgentPath);
+    agent = start_agent(kAgentPath, limits);
+  } catch (const SpawnError& e) {
+    fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + e.detail());
   } catch (const SysError& e) {
-    fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + std::strerror(e.code()));
+    fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + e.what());
   }
   supervise_agent(std::move(agent));
 }

@@ -249,9 +249,9 @@ void HelperSupervisor::on_signals() {
 HelperOutcome HelperSupervisor::run() {
   try {
     start();
-  } catch (const SysError& e) {
+  } catch (const SpawnError& e) {
     HelperOutcome out;
-    out.reason = std::string("cannot start: ") + std::strerror(e.code());
+    out.reason = "cannot start: " + e.detail();
     return out;
   }
   send_request();

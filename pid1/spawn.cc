@@ -48,6 +48,11 @@ void ChildProcess::kill_group(int sig) const {
   if (::kill(-pid_, sig) != 0) ::kill(pid_, sig);
 }
 
+std::string SpawnError::detail() const {
+  std::string err = std::strerror(code());
+  return stage_.empty() ? err : stage_ + ": " + err;
+}
+
 void child_fail(const char* what) {
   ChildFailure failure{errno, {}};
   std::strncpy(failure.what, what, sizeof failure.what - 1);
@@ -93,9 +98,8 @@ ChildProcess fork_exec(const std::string& path, const std::vector<std::string>& 
     }
     child.mark_reaped();
     failure.what[sizeof failure.what - 1] = '\0';
-    std::string what =
-        std::strcmp(failure.what, "exec") == 0 ? std::string() : std::string(failure.what) + ": ";
-    throw SysError(what.empty() ? "exec " + path : what + path, failure.err);
+    bool exec_failed = std::strcmp(failure.what, "exec") == 0;
+    throw SpawnError(exec_failed ? std::string() : std::string(failure.what), failure.err);
   }
   return child;
 }

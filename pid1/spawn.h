@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sys_error.h"
 #include "common/unique_fd.h"
 
 namespace ccinit::pid1 {
@@ -32,10 +33,23 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
+// A child that could not be started: execve failed (stage() empty) or a set-up step did.
+class SpawnError : public SysError {
+ public:
+  SpawnError(std::string stage, int err)
+      : SysError(stage.empty() ? "exec" : stage, err), stage_(std::move(stage)) {}
+  const std::string& stage() const { return stage_; }
+  // "No such file or directory", or "setrlimit RLIMIT_NOFILE: Operation not permitted".
+  std::string detail() const;
+
+ private:
+  std::string stage_;
+};
+
 // fork + execve with an empty signal mask and default handlers. child_setup runs in the
 // child just before exec (arrange fds, limits). A failed setup or exec is reported back
-// through a close-on-exec pipe and thrown here as SysError ("<what>: <errno text>"), after
-// the failed child has been reaped.
+// through a close-on-exec pipe and thrown here as SpawnError, after the failed child has
+// been reaped. Failing to fork or make the pipe throws SysError.
 ChildProcess fork_exec(const std::string& path, const std::vector<std::string>& argv,
                        const std::vector<std::string>& env,
                        const std::function<void()>& child_setup);

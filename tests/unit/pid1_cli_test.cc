@@ -11,14 +11,14 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int status;
   std::string output;  // stdout and stderr
 };
 
-Run run_ccinit(const std::string& args) {
+CliRun run_ccinit(const std::string& args) {
   std::string cmd = std::string(CCINIT_BINARY_DIR) + "/bin/ccinit " + args + " 2>&1";
-  Run run{-1, {}};
+  CliRun run{-1, {}};
   FILE* pipe = popen(cmd.c_str(), "r");
   if (!pipe) return run;
   std::array<char, 4096> buf;
@@ -29,7 +29,7 @@ Run run_ccinit(const std::string& args) {
 }
 
 TEST(CcinitCli, VersionNamesTheExactBinary) {
-  Run run = run_ccinit("--version");
+  CliRun run = run_ccinit("--version");
   EXPECT_EQ(run.status, 0);
   std::string hash =
       ccinit::sha256_hex(ccinit::read_file(std::string(CCINIT_BINARY_DIR) + "/bin/ccinit"));
@@ -37,7 +37,7 @@ TEST(CcinitCli, VersionNamesTheExactBinary) {
 }
 
 TEST(CcinitCli, DryRunPrintsConfigAndPlan) {
-  Run run = run_ccinit("--dry-run --cmdline 'nvrc.mode=cpu nvrc.log=debug nvrc.timeout.lockdown=5'");
+  CliRun run = run_ccinit("--dry-run --cmdline 'nvrc.mode=cpu nvrc.log=debug nvrc.timeout.lockdown=5'");
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("nvrc.log=debug"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("2. /usr/libexec/ccinit/lockdown"), std::string::npos) << run.output;
@@ -45,20 +45,20 @@ TEST(CcinitCli, DryRunPrintsConfigAndPlan) {
 }
 
 TEST(CcinitCli, BadCommandLineIsOneLineAndExit2) {
-  Run run = run_ccinit("--dry-run --cmdline 'nvrc.smi.lgc=abc'");
+  CliRun run = run_ccinit("--dry-run --cmdline 'nvrc.smi.lgc=abc'");
   EXPECT_EQ(run.status, 2);
   EXPECT_EQ(run.output.rfind("ccinit: nvrc.smi.lgc=abc: expected", 0), 0u) << run.output;
   EXPECT_EQ(run.output.find('\n'), run.output.size() - 1) << run.output;
 }
 
 TEST(CcinitCli, UnimplementedModeIsRefusedInTheDryRunToo) {
-  Run run = run_ccinit("--dry-run --cmdline nvrc.mode=gpu");
+  CliRun run = run_ccinit("--dry-run --cmdline nvrc.mode=gpu");
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("nvrc.mode=gpu"), std::string::npos) << run.output;
 }
 
 TEST(CcinitCli, UnknownArgumentIsAUsageError) {
-  Run run = run_ccinit("--frobnicate");
+  CliRun run = run_ccinit("--frobnicate");
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("unknown argument '--frobnicate'"), std::string::npos) << run.output;
 }
