@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/kexec.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -84,17 +85,33 @@ int die_of_signal(int sig) {
   return 125;
 }
 
-// One orphan: the agent's child forks a grandchild, reports its pid and exits at once, so
-// the grandchild's parent is gone and only PID 1 can reap it.
+// One orphan: the agent's child makes a grandchild, reports its pid and exits, so the
+// grandchild's parent is gone and only PID 1 can reap it.
+// clone(CLONE_VM | CLONE_VFORK) instead of fork(): no page tables are copied, which makes
+// 10,000 orphans take seconds rather than a minute in an emulated (TCG) VM. CLONE_VFORK
+// keeps each stack used by one process at a time: the agent waits until the child is gone,
+// the child until the grandchild is (a zombie, which the child's exit hands to PID 1).
+int orphan_grandchild(void*) {
+  _exit(0);
+}
+
+alignas(16) char orphan_grandchild_stack[16384];
+
+int orphan_child(void* arg) {
+  const int pid_pipe = *static_cast<int*>(arg);
+  pid_t grandchild =
+      ::clone(orphan_grandchild, orphan_grandchild_stack + sizeof orphan_grandchild_stack,
+              CLONE_VM | CLONE_VFORK | SIGCHLD, nullptr);
+  [[maybe_unused]] ssize_t n = ::write(pid_pipe, &grandchild, sizeof grandchild);
+  _exit(grandchild > 0 ? 0 : 1);
+}
+
+alignas(16) char orphan_child_stack[16384];
+
 std::optional<pid_t> make_orphan(int pid_pipe) {
-  pid_t child = ::fork();
+  pid_t child = ::clone(orphan_child, orphan_child_stack + sizeof orphan_child_stack,
+                        CLONE_VM | CLONE_VFORK | SIGCHLD, &pid_pipe);
   if (child < 0) return std::nullopt;
-  if (child == 0) {
-    pid_t grandchild = ::fork();
-    if (grandchild == 0) _exit(0);
-    [[maybe_unused]] ssize_t n = ::write(pid_pipe, &grandchild, sizeof grandchild);
-    _exit(grandchild > 0 ? 0 : 1);
-  }
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
