@@ -1,0 +1,176 @@
+#include "tests/vm/vm_guest.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace ccinit::vmtest {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kImageDir = CCINIT_BINARY_DIR "/vm-images";
+const std::string kVmBoot = CCINIT_SOURCE_DIR "/scripts/vm-boot";
+
+// A directory removed with everything in it when the object goes.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "ccinit-vm-test.XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+      throw std::runtime_error("mkdtemp: " + std::string(strerror(errno)));
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+// Runs argv with stdin /dev/null and stderr into `stderr_path`; returns the wait status.
+int run(const std::vector<std::string>& argv, const std::string& stderr_path) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = 0;
+  int err = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + strerror(err));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+std::string image_path(Image image) {
+  return kImageDir + (image == Image::kShipped ? "/ccinit.cpio.gz" : "/bad-helper.cpio.gz");
+}
+
+std::string format_seconds(double seconds) {
+  std::ostringstream text;
+  text << seconds;
+  return text.str();
+}
+
+}  // namespace
+
+bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::strcmp(ci, "true") == 0;
+}
+
+std::optional<std::string> cannot_boot_vms() {
+  if (::geteuid() != 0) return "VM tests need root (the images hold device nodes)";
+  for (const char* name : {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz"})
+    if (!fs::exists(kImageDir + name))
+      return kImageDir + name + " is missing: the vm.images test (tests/vm/build-images) builds it";
+  return std::nullopt;
+}
+
+VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
+  TempDir dir;
+  const std::string console = dir.path() + "/console";
+  const std::string stderr_path = dir.path() + "/stderr";
+  std::vector<std::string> argv = {
+      kVmBoot,     "--quiet", "--timeout", format_seconds(kBootSeconds), "--console", console,
+      "--cmdline", cmdline,   "--initrd",  image_path(options.image)};
+  if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
+  for (const auto& [text, command] : options.monitor_commands)
+    argv.insert(argv.end(), {"--send-on", text, command});
+
+  int status = run(argv, stderr_path);
+  VmBoot boot;
+  boot.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  boot.console = split_lines(read_text(console));
+  boot.verdict = read_text(stderr_path);
+  return boot;
+}
+
+std::map<std::string, std::string> VmBoot::report() const {
+  std::map<std::string, std::string> fields;
+  bool inside = false;
+  for (const auto& line : console) {
+    if (line == "AGENT-REPORT-BEGIN") {
+      inside = true;
+    } else if (line == "AGENT-REPORT-END") {
+      break;
+    } else if (inside && !line.starts_with("[")) {
+      auto eq = line.find('=');
+      if (eq != std::string::npos) fields[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+  }
+  return fields;
+}
+
+bool VmBoot::has_line_containing(std::string_view text) const {
+  return index_of(text) >= 0;
+}
+
+std::vector<std::string> VmBoot::lines_containing(std::string_view text) const {
+  std::vector<std::string> found;
+  for (const auto& line : console)
+    if (line.find(text) != std::string::npos) found.push_back(line);
+  return found;
+}
+
+long VmBoot::index_of(std::string_view text) const {
+  for (std::size_t i = 0; i < console.size(); ++i)
+    if (console[i].find(text) != std::string::npos) return static_cast<long>(i);
+  return -1;
+}
+
+std::vector<std::string> VmBoot::power_off_reasons() const {
+  static constexpr std::string_view kMarker = "ccinit: power off: ";
+  std::vector<std::string> reasons;
+  for (const auto& line : lines_containing(kMarker))
+    reasons.push_back(line.substr(line.find(kMarker) + kMarker.size()));
+  return reasons;
+}
+
+std::string VmBoot::describe() const {
+  std::string text =
+      "vm-boot exit status " + std::to_string(exit_code) + "\n" + verdict + "--- console ---\n";
+  for (const auto& line : console) text += line + "\n";
+  return text;
+}
+
+}  // namespace ccinit::vmtest

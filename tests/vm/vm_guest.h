@@ -1,0 +1,87 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// Booting the test images (tests/vm/build-images) in a real VM with scripts/vm-boot.
+namespace ccinit::vmtest {
+
+// scripts/vm-boot's exit statuses.
+inline constexpr int kPoweredOffClean = 0;
+inline constexpr int kPoweredOffWithReason = 2;
+inline constexpr int kKernelPanic = 3;
+inline constexpr int kTimedOut = 4;
+
+// The whole-boot limit these tests hold every VM to.
+inline constexpr double kBootSeconds = 15;
+
+enum class Image {
+  kShipped,    // the mkrootfs layout with the stand-in agent
+  kBadHelper,  // ccinit-test-bad-helper installed as lockdown
+};
+
+// e.g. VmOptions().bad_helper().modules()
+struct VmOptions {
+  VmOptions& bad_helper() {
+    image = Image::kBadHelper;
+    return *this;
+  }
+  // Appends the overlay with the `dummy` module, modules.dep and a real modprobe.
+  VmOptions& modules() {
+    with_modules = true;
+    return *this;
+  }
+  // When a console line matches `regex` (Python's re.search), `command` goes to the QEMU
+  // monitor.
+  VmOptions& send_on(const std::string& regex, const std::string& command) {
+    monitor_commands.emplace_back(regex, command);
+    return *this;
+  }
+
+  Image image = Image::kShipped;
+  bool with_modules = false;
+  std::vector<std::pair<std::string, std::string>> monitor_commands;
+};
+
+struct VmBoot {
+  int exit_code = -1;  // vm-boot's (above); -N when it was killed by signal N
+  std::vector<std::string> console;
+  std::string verdict;  // vm-boot's stderr
+
+  // key=value lines between AGENT-REPORT-BEGIN and AGENT-REPORT-END (kernel lines that
+  // interleave, which start with '[', are left out); empty when the agent never reported.
+  std::map<std::string, std::string> report() const;
+  bool has_line_containing(std::string_view text) const;
+  std::vector<std::string> lines_containing(std::string_view text) const;
+  // Index of the first console line containing `text`, or -1.
+  long index_of(std::string_view text) const;
+  // The `ccinit: power off: <reason>` reasons shown on the console.
+  std::vector<std::string> power_off_reasons() const;
+  // For failure messages: the exit status, the verdict and the console.
+  std::string describe() const;
+};
+
+// Why VM boots cannot run here, or nullopt when they can.
+std::optional<std::string> cannot_boot_vms();
+bool running_in_ci();
+
+// Boots one VM with `cmdline` appended to vm-boot's, under kBootSeconds.
+VmBoot boot_vm(const std::string& cmdline, const VmOptions& options = {});
+
+// Skips a test that cannot run here, except under CI=true, where that is a failure.
+#define CCINIT_REQUIRE_VM()                                              \
+  do {                                                                   \
+    if (auto ccinit_why_not = ::ccinit::vmtest::cannot_boot_vms()) {     \
+      if (::ccinit::vmtest::running_in_ci())                             \
+        FAIL() << *ccinit_why_not << " (CI=true, so this is a failure)"; \
+      GTEST_SKIP() << *ccinit_why_not;                                   \
+    }                                                                    \
+  } while (0)
+
+}  // namespace ccinit::vmtest
