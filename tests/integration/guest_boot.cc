@@ -1,7 +1,9 @@
 #include "tests/integration/guest_boot.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,18 +47,10 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // Why this machine cannot give kata-agent what pid1-spec.md asks for, or "".
 std::string machine_limits_note() {
-  constexpr int kCapSysResource = 24;
-  std::istringstream status(read_text("/proc/self/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (!line.starts_with("CapBnd:")) continue;
-    unsigned long long bounding = std::stoull(line.substr(7), nullptr, 16);
-    if (bounding & (1ULL << kCapSysResource)) return "";
-    return "note: CAP_SYS_RESOURCE is not in this machine's capability bounding set, so no "
-           "process here can raise RLIMIT_NOFILE above its hard limit or lower oom_score_adj "
-           "below 0, as the agent hand-off requires\n";
-  }
-  return "";
+  if (machine_has_cap_sys_resource()) return "";
+  return "note: CAP_SYS_RESOURCE is not in this machine's capability bounding set, so no "
+         "process here can raise RLIMIT_NOFILE above its hard limit or lower oom_score_adj "
+         "below 0, as the agent hand-off requires\n";
 }
 
 std::string strip_newline(std::string text) {
@@ -65,6 +59,10 @@ std::string strip_newline(std::string text) {
 }
 
 }  // namespace
+
+bool machine_has_cap_sys_resource() {
+  return prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE) == 1;
+}
 
 std::optional<std::string> cannot_build_roots() {
   if (::geteuid() != 0) return std::string("needs root (mkrootfs creates /dev/console)");

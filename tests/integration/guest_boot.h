@@ -17,6 +17,9 @@ std::optional<std::string> cannot_boot_guests();
 // Why mkrootfs cannot run here (it needs root), or nullopt.
 std::optional<std::string> cannot_build_roots();
 bool running_in_ci();
+// Whether this machine's capability bounding set has CAP_SYS_RESOURCE (a real guest's PID 1
+// always has it; some containers that run the tests do not).
+bool machine_has_cap_sys_resource();
 
 // Skips the test with the reason, except under CI=true where a skip would hide that the
 // tests never ran: there it fails.
