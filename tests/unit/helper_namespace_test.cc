@@ -64,10 +64,7 @@ bool loopback_up() {
 
 // A root with nothing but the host's /usr (read-only; the helpers may be dynamic) and the
 // helper binaries.
-std::string make_scratch_root() {
-  char dir[] = "/tmp/helper_ns_test.XXXXXX";
-  check(::mkdtemp(dir) != nullptr, "mkdtemp");
-  std::string root = dir;
+void make_scratch_root(const std::string& root) {
   sys(::mount("tmpfs", root.c_str(), "tmpfs", 0, "mode=0755"), "mount scratch tmpfs");
   fs::create_directory(root + "/usr");
   sys(::mount("/usr", (root + "/usr").c_str(), nullptr, MS_BIND | MS_REC, nullptr), "bind /usr");
@@ -78,7 +75,6 @@ std::string make_scratch_root() {
     fs::create_symlink(std::string("usr/") + link, root + "/" + link);
   for (const char* helper : {"mounter", "lockdown"})
     fs::copy_file(helper_path(helper), root + "/" + helper);
-  return root;
 }
 
 // Runs one helper in the chroot and returns what it printed.
@@ -87,9 +83,10 @@ HelperRun run_in_root(const std::string& helper) {
 }
 
 // The whole scenario, in the child that owns the namespaces. Throws ChildFailure.
-void scenario() {
+// `root` is an empty directory; what is mounted on it stays inside the namespace.
+void scenario(const std::string& root) {
   sys(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make / private");
-  const std::string root = make_scratch_root();
+  make_scratch_root(root);
   sys(::chroot(root.c_str()), "chroot");
   sys(::chdir("/"), "chdir");
 
@@ -189,6 +186,9 @@ void scenario() {
 TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   if (::geteuid() != 0) CCINIT_SKIP_OR_FAIL("needs root for mount, network and PID namespaces");
   // The outcome travels back on a pipe: gtest assertions do not work across fork.
+  char root_template[] = "/tmp/helper_ns_test.XXXXXX";
+  ASSERT_NE(::mkdtemp(root_template), nullptr);
+  const std::string root = root_template;
   int report[2];
   ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
   pid_t child = ::fork();
@@ -204,7 +204,7 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
       if (init < 0) throw ChildFailure("fork into the PID namespace failed");
       if (init == 0) {
         try {
-          scenario();
+          scenario(root);
         } catch (const std::exception& e) {
           outcome = e.what();
         }
@@ -228,6 +228,7 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   ::close(report[0]);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ::rmdir(root.c_str());  // the namespace, and with it every mount, is gone
   if (outcome.rfind("unshare: ", 0) == 0) CCINIT_SKIP_OR_FAIL("no namespaces here: " + outcome);
   EXPECT_EQ(outcome, "ok");
 }
