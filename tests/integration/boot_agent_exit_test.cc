@@ -22,6 +22,26 @@ TEST_F(GuestBootTest, AgentKilledBySignalPowersOffNamingTheSignal) {
       << boot.describe();
 }
 
+TEST_F(GuestBootTest, Pid1CrashPowersOffInsteadOfPanicking) {
+  // A fault signal in PID 1 would panic the kernel (and with panic=N reboot the guest); the
+  // crash guard must turn it into a power-off with the reason.
+  Boot boot = Guest().boot("nvrc.mode=cpu test.agent.action=signal-pid1:SEGV");
+  ASSERT_EQ(boot.exit_code, 130) << boot.describe();
+  EXPECT_EQ(boot.report()["signalled_pid1"], "yes") << boot.describe();
+  EXPECT_NE(boot.kmsg.find("<2>ccinit: power off: PID 1 crashed with SIGSEGV\n"), std::string::npos)
+      << boot.describe();
+}
+
+TEST_F(GuestBootTest, ShutdownSignalsPowerOffInOrder) {
+  for (const char* sig : {"TERM", "PWR", "INT"}) {
+    Boot boot = Guest().boot(std::string("nvrc.mode=cpu test.agent.action=signal-pid1:") + sig);
+    ASSERT_EQ(boot.exit_code, 130) << boot.describe();
+    EXPECT_EQ(boot.power_off_lines(),
+              std::vector<std::string>{std::string("<7>ccinit: power off: received SIG") + sig})
+        << boot.describe();
+  }
+}
+
 TEST_F(GuestBootTest, OrphansOfTheAgentAreReapedWhileItRuns) {
   Boot boot = Guest().boot("nvrc.mode=cpu test.agent.action=orphans:1000");
   ASSERT_EQ(boot.exit_code, 130) << boot.describe();

@@ -235,6 +235,14 @@ int run_action(std::string_view action) {
     if (sig == 0) return fail("signal: unknown signal '" + std::string(arg) + "'");
     return die_of_signal(sig);
   }
+  if (verb == "signal-pid1") {
+    // Stands in for PID 1 crashing (SEGV) or being told to shut down (TERM, PWR).
+    int sig = parse_signal(arg);
+    if (sig == 0) return fail("signal-pid1: unknown signal '" + std::string(arg) + "'");
+    report("signalled_pid1", ::kill(1, sig) == 0 ? "yes" : std::strerror(errno));
+    report_end();
+    for (;;) ::pause();  // PID 1 ends the VM; it must not wait for this agent to exit
+  }
   if (verb == "orphans") return make_orphans(arg);
   if (verb == "sleep") {
     auto seconds = parse_count(arg);
