@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "common/log_escape.h"
+#include "common/pipe.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 #include "pid1/seccomp_audit.h"
@@ -35,19 +36,13 @@ constexpr std::size_t kLastOutputLines = 3;
 // Untrusted helper text is cut here so one line cannot flood the kernel log.
 constexpr std::size_t kMaxLineBytes = 1024;
 
-struct Pipe {
-  UniqueFd read, write;
-};
-
-Pipe make_pipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe");
-  UniqueFd r(fds[0]), w(fds[1]);
-  int hr = fcntl(r.get(), F_DUPFD_CLOEXEC, kFirstParentFd);
-  int hw = fcntl(w.get(), F_DUPFD_CLOEXEC, kFirstParentFd);
-  UniqueFd high_r(hr), high_w(hw);
-  if (hr < 0 || hw < 0) throw SysError("fcntl F_DUPFD_CLOEXEC");
-  return {std::move(high_r), std::move(high_w)};
+// A pipe whose two fds are at kFirstParentFd or above.
+Pipe make_parent_pipe() {
+  Pipe low = make_pipe();
+  Pipe high{UniqueFd(fcntl(low.read_end.get(), F_DUPFD_CLOEXEC, kFirstParentFd)),
+            UniqueFd(fcntl(low.write_end.get(), F_DUPFD_CLOEXEC, kFirstParentFd))};
+  if (!high.read_end || !high.write_end) throw SysError("fcntl F_DUPFD_CLOEXEC");
+  return high;
 }
 
 void set_nonblocking(int fd) {
@@ -124,11 +119,12 @@ class HelperSupervisor {
 };
 
 void HelperSupervisor::start() {
-  Pipe request = make_pipe(), events = make_pipe(), output = make_pipe(), stdin_pipe = make_pipe();
+  Pipe request = make_parent_pipe(), events = make_parent_pipe(), output = make_parent_pipe(),
+       stdin_pipe = make_parent_pipe();
   // stdin reads EOF at once: /dev/null may not exist yet when the mounter starts.
-  stdin_pipe.write.reset();
-  int req_r = request.read.get(), ev_w = events.write.get(), out_w = output.write.get(),
-      in_r = stdin_pipe.read.get();
+  stdin_pipe.write_end.reset();
+  int req_r = request.read_end.get(), ev_w = events.write_end.get(), out_w = output.write_end.get(),
+      in_r = stdin_pipe.read_end.get();
   auto setup = [&] {
     if (setsid() < 0) child_fail("setsid");
     // The helper must not outlive PID 1's interest in it.
@@ -144,9 +140,9 @@ void HelperSupervisor::start() {
   child_ = fork_exec(inv_.path, {inv_.name}, {}, setup);
   pid_ = child_.pid();
   reaper_.track(pid_, Role::kHelper, inv_.name);
-  request_w_ = std::move(request.write);
-  events_r_ = std::move(events.read);
-  output_r_ = std::move(output.read);
+  request_w_ = std::move(request.write_end);
+  events_r_ = std::move(events.read_end);
+  output_r_ = std::move(output.read_end);
   set_nonblocking(events_r_.get());
   set_nonblocking(output_r_.get());
   log_.logger().info("helper {} started (pid {})", inv_.name, pid_);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/pipe.h"
 #include "common/sys_error.h"
 #include "pid1/signals.h"
 
@@ -65,9 +66,7 @@ void child_fail(const char* what) {
 ChildProcess fork_exec(const std::string& path, const std::vector<std::string>& argv,
                        const std::vector<std::string>& env,
                        const std::function<void()>& child_setup) {
-  int status_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) throw SysError("pipe");
-  UniqueFd status_r(status_pipe[0]), status_w(status_pipe[1]);
+  auto [status_r, status_w] = make_pipe();
 
   // Built before fork: the child only execs.
   std::vector<char*> argv_c, env_c;

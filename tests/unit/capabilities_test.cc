@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/file_io.h"
+#include "common/pipe.h"
 #include "common/unique_fd.h"
 
 namespace ccinit::helper {
@@ -61,9 +62,7 @@ std::map<std::string, std::uint64_t> parse_status(const std::string& text) {
 // Runs `body` in a forked child and returns what it wrote: the child's /proc/self/status
 // (or any text it chose), or "ERROR: <what>" when it threw.
 std::string in_child(const std::function<std::string()>& body) {
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  auto [read_end, write_end] = make_pipe(0);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {

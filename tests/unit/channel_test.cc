@@ -12,22 +12,12 @@
 #include <vector>
 
 #include "common/file_io.h"
+#include "common/pipe.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
 namespace ccinit::wire {
 namespace {
-
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-  Pipe() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe2");
-    read_end.reset(fds[0]);
-    write_end.reset(fds[1]);
-  }
-};
 
 std::string protocol_error_of(const std::function<void()>& f) {
   try {
@@ -76,7 +66,7 @@ Event result_event(bool ok, const std::string& error) {
 
 // PID 1's side of the request pipe: writes `bytes` and closes, as PID 1 does.
 Request receive(const std::string& bytes) {
-  Pipe p;
+  Pipe p = make_pipe();
   write_all(p.write_end.get(), bytes);
   p.write_end.reset();
   HelperChannel channel(p.read_end.get(), -1);
@@ -169,7 +159,7 @@ TEST(HelperChannel, RequestThatIsNotAProtobufIsRefused) {
 // ---- helper side: events and the result ---------------------------------------------
 
 TEST(HelperChannel, EventsThenOneResultReachTheEventStream) {
-  Pipe p;
+  Pipe p = make_pipe();
   {
     HelperChannel channel(-1, p.write_end.get());
     channel.send(log_event("mounting /proc"));
@@ -205,7 +195,7 @@ TEST(HelperChannel, EventsThenOneResultReachTheEventStream) {
 }
 
 TEST(HelperChannel, NoEventAfterTheResult) {
-  Pipe p;
+  Pipe p = make_pipe();
   HelperChannel channel(-1, p.write_end.get());
   channel.send_result(true, "");
   std::string msg = protocol_error_of([&] { channel.send(log_event("late")); });
@@ -224,7 +214,7 @@ TEST(HelperChannel, NoEventAfterTheResult) {
 }
 
 TEST(HelperChannel, ResultsOnlyThroughSendResult) {
-  Pipe p;
+  Pipe p = make_pipe();
   HelperChannel channel(-1, p.write_end.get());
   std::string msg = protocol_error_of([&] { channel.send(result_event(true, "")); });
   EXPECT_NE(msg.find("send_result"), std::string::npos) << msg;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/pipe.h"
 #include "common/unique_fd.h"
 
 namespace ccinit::helper {
@@ -18,17 +19,6 @@ namespace {
 bool contains(const std::vector<int>& fds, int fd) {
   return std::find(fds.begin(), fds.end(), fd) != fds.end();
 }
-
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
-    read_end.reset(fds[0]);
-    write_end.reset(fds[1]);
-  }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
 
 std::string error_of(const std::vector<int>& fds, int request_fd, int event_fd) {
   try {
@@ -86,7 +76,7 @@ TEST(ListOpenFds, ProbeLimitFollowsRlimitButIsCapped) {
 }
 
 TEST(CheckProtocolFds, AcceptsExactlyStdioAndThePipes) {
-  Pipe request, events;
+  Pipe request = make_pipe(), events = make_pipe();
   int r = request.read_end.get(), w = events.write_end.get();
   std::vector<int> fds{0, 1, 2, r, w};
   std::sort(fds.begin(), fds.end());
@@ -94,7 +84,7 @@ TEST(CheckProtocolFds, AcceptsExactlyStdioAndThePipes) {
 }
 
 TEST(CheckProtocolFds, RefusesAnExtraDescriptor) {
-  Pipe request, events;
+  Pipe request = make_pipe(), events = make_pipe();
   int r = request.read_end.get(), w = events.write_end.get();
   std::vector<int> fds{0, 1, 2, r, w, 1000};
   std::sort(fds.begin(), fds.end());
@@ -105,7 +95,7 @@ TEST(CheckProtocolFds, RefusesAnExtraDescriptor) {
 }
 
 TEST(CheckProtocolFds, RefusesAMissingDescriptor) {
-  Pipe request, events;
+  Pipe request = make_pipe(), events = make_pipe();
   int r = request.read_end.get(), w = events.write_end.get();
   std::vector<int> fds{0, 2, r, w};
   std::sort(fds.begin(), fds.end());
@@ -116,7 +106,7 @@ TEST(CheckProtocolFds, RefusesAMissingDescriptor) {
 }
 
 TEST(CheckProtocolFds, RefusesWrongEndsAndNonPipes) {
-  Pipe request, events;
+  Pipe request = make_pipe(), events = make_pipe();
   int r = request.read_end.get(), w = events.write_end.get();
   std::vector<int> fds{0, 1, 2, r, w};
   std::sort(fds.begin(), fds.end());

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/file_io.h"
+#include "common/pipe.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
@@ -23,17 +24,6 @@ namespace ccinit::wire {
 namespace {
 
 using namespace std::chrono_literals;
-
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-  Pipe() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe2");
-    read_end.reset(fds[0]);
-    write_end.reset(fds[1]);
-  }
-};
 
 // A 4-byte little-endian header announcing `length` payload bytes.
 std::string header(std::uint32_t length) {
@@ -98,7 +88,7 @@ TEST(Frame, EncodeRefusesOneByteOverTheMaximum) {
 }
 
 TEST(Frame, WriteFrameRefusesOversizeWithoutWritingAnything) {
-  Pipe p;
+  Pipe p = make_pipe();
   EXPECT_THROW(write_frame(p.write_end.get(), std::string(kMaxFramePayload + 1, 'm')), FrameError);
   p.write_end.reset();
   EXPECT_EQ(read_frame(p.read_end.get()), std::nullopt);
@@ -109,7 +99,7 @@ TEST(Frame, WriteFrameRefusesOversizeWithoutWritingAnything) {
 TEST(FrameReader, RoundTripsThroughAPipe) {
   const std::vector<std::string> payloads = {
       "", "x", std::string("\0\xff\n\0", 4), pattern(1000), pattern(kMaxFramePayload), "last"};
-  Pipe p;
+  Pipe p = make_pipe();
   std::thread writer([&payloads, fd = std::move(p.write_end)]() {
     for (const std::string& payload : payloads) write_frame(fd.get(), payload);
   });
@@ -124,11 +114,11 @@ TEST(FrameReader, RoundTripsThroughAPipe) {
 }
 
 TEST(FrameReader, EofAtAFrameBoundaryIsACleanEnd) {
-  Pipe empty;
+  Pipe empty = make_pipe();
   empty.write_end.reset();
   EXPECT_EQ(read_frame(empty.read_end.get()), std::nullopt);
 
-  Pipe one;
+  Pipe one = make_pipe();
   write_frame(one.write_end.get(), "only");
   one.write_end.reset();
   EXPECT_EQ(read_frame(one.read_end.get()), "only");
@@ -140,7 +130,7 @@ TEST(FrameReader, EofAtAFrameBoundaryIsACleanEnd) {
 TEST(FrameReader, TruncatedHeaderIsAnError) {
   for (std::size_t n : {1, 2, 3}) {
     SCOPED_TRACE(n);
-    Pipe p;
+    Pipe p = make_pipe();
     write_all(p.write_end.get(), header(5).substr(0, n));
     p.write_end.reset();
     std::string msg = error_of([&] { read_frame(p.read_end.get()); });
@@ -151,7 +141,7 @@ TEST(FrameReader, TruncatedHeaderIsAnError) {
 TEST(FrameReader, TruncatedPayloadIsAnError) {
   for (std::size_t sent : {0, 1, 9}) {
     SCOPED_TRACE(sent);
-    Pipe p;
+    Pipe p = make_pipe();
     write_all(p.write_end.get(), header(10) + std::string(sent, 'p'));
     p.write_end.reset();
     std::string msg = error_of([&] { read_frame(p.read_end.get()); });
@@ -160,7 +150,7 @@ TEST(FrameReader, TruncatedPayloadIsAnError) {
 }
 
 TEST(FrameReader, AcceptsAHeaderAnnouncingExactlyTheMaximum) {
-  Pipe p;
+  Pipe p = make_pipe();
   std::string payload = pattern(kMaxFramePayload);
   std::thread writer =
       slow_writer(std::move(p.write_end), header(kMaxFramePayload) + payload, 8192, 0us);
@@ -174,7 +164,7 @@ TEST(FrameReader, RefusesAnOversizedHeaderWithoutWaitingForThePayload) {
   for (std::uint32_t announced :
        {static_cast<std::uint32_t>(kMaxFramePayload + 1), 0x01000000u, 0xffffffffu}) {
     SCOPED_TRACE(announced);
-    Pipe p;
+    Pipe p = make_pipe();
     write_all(p.write_end.get(), header(announced));
     auto result = std::async(std::launch::async, [fd = p.read_end.get()] {
       try {
@@ -199,7 +189,7 @@ TEST(FrameReader, RefusesAnOversizedHeaderWithoutWaitingForThePayload) {
 // Proof that nothing is allocated for an oversized frame: in a child whose address space
 // cannot grow by 4 GiB, the reader must still fail with the clean FrameError.
 TEST(FrameReader, RefusesA4GiBHeaderBeforeAllocating) {
-  Pipe p;
+  Pipe p = make_pipe();
   write_all(p.write_end.get(), header(0xffffffffu));
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -231,7 +221,7 @@ TEST(FrameReader, RefusesA4GiBHeaderBeforeAllocating) {
 
 TEST(FrameReader, GarbageIsRefused) {
   // ASCII text read as a length is far over the limit.
-  Pipe p;
+  Pipe p = make_pipe();
   write_all(p.write_end.get(), "hello, this is not a frame\n");
   p.write_end.reset();
   std::string msg = error_of([&] { read_frame(p.read_end.get()); });
@@ -240,7 +230,7 @@ TEST(FrameReader, GarbageIsRefused) {
 
 TEST(FrameReader, AssemblesAFrameFromShortReads) {
   // One byte per write with pauses: the reader sees many short reads, no EINTR involved.
-  Pipe p;
+  Pipe p = make_pipe();
   std::string payload = pattern(300);
   std::string stream = encode_frame(payload) + encode_frame("second");
   std::thread writer = slow_writer(std::move(p.write_end), stream, 1, 50us);
@@ -250,7 +240,7 @@ TEST(FrameReader, AssemblesAFrameFromShortReads) {
   writer.join();
 
   // Chunks that straddle the header and the frame boundaries.
-  Pipe q;
+  Pipe q = make_pipe();
   std::string big = pattern(20000);
   writer = slow_writer(std::move(q.write_end), encode_frame(big) + encode_frame("x"), 4093, 0us);
   EXPECT_EQ(read_frame(q.read_end.get()), big);

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/pipe.h"
 #include "helper_process.h"
 #include "helpers/runtime/mount_point.h"
 #include "skip_or_fail.h"
@@ -189,12 +190,11 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   char root_template[] = "/tmp/helper_ns_test.XXXXXX";
   ASSERT_NE(::mkdtemp(root_template), nullptr);
   const std::string root = root_template;
-  int report[2];
-  ASSERT_EQ(::pipe2(report, O_CLOEXEC), 0);
+  auto [report_r, report_w] = make_pipe();
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    ::close(report[0]);
+    report_r.reset();
     std::string outcome = "ok";
     try {
       sys(::unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare");
@@ -208,7 +208,7 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
         } catch (const std::exception& e) {
           outcome = e.what();
         }
-        (void)!::write(report[1], outcome.data(), outcome.size());
+        (void)!::write(report_w.get(), outcome.data(), outcome.size());
         _exit(0);
       }
       int status = 0;
@@ -217,15 +217,15 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
     } catch (const std::exception& e) {
       outcome = e.what();
     }
-    (void)!::write(report[1], outcome.data(), outcome.size());
+    (void)!::write(report_w.get(), outcome.data(), outcome.size());
     _exit(0);
   }
-  ::close(report[1]);
+  report_w.reset();
   std::string outcome;
   char buf[4096];
   ssize_t n;
-  while ((n = ::read(report[0], buf, sizeof buf)) > 0) outcome.append(buf, n);
-  ::close(report[0]);
+  while ((n = ::read(report_r.get(), buf, sizeof buf)) > 0) outcome.append(buf, n);
+  report_r.reset();
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ::rmdir(root.c_str());  // the namespace, and with it every mount, is gone

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/pipe.h"
 #include "common/unique_fd.h"
 #include "proto/channel.h"
 
@@ -57,17 +58,6 @@ struct ProtocolSetup {
 };
 
 namespace detail {
-
-struct PipePair {
-  PipePair() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
-    read_end.reset(fds[0]);
-    write_end.reset(fds[1]);
-  }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
 
 // Reads the given fds to EOF together (a helper may fill one pipe while we wait on another).
 inline void drain(std::vector<std::pair<int, std::string*>> sources) {
@@ -124,7 +114,7 @@ inline HelperRun run_program(const std::string& path, const std::vector<std::str
   if (::access(path.c_str(), X_OK) != 0)
     throw std::runtime_error(path + " is missing: build the helper targets before the tests");
   // stdin: an empty pipe rather than /dev/null, which a scratch root may not have yet.
-  detail::PipePair in, out, err;
+  Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   in.write_end.reset();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork");
@@ -145,7 +135,7 @@ inline HelperRun run_manual(const std::string& helper, const std::vector<std::st
 
 // Starts the helper without arguments, the request pipe on fd 3 and the event pipe on fd 4.
 inline HelperRun run_protocol(const std::string& helper, const ProtocolSetup& setup) {
-  detail::PipePair out, err, request, events;
+  Pipe out = make_pipe(), err = make_pipe(), request = make_pipe(), events = make_pipe();
   UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   std::vector<int> fds{null_fd.get(), out.write_end.get(), err.write_end.get(),
                        setup.request_not_pipe ? null_fd.get() : request.read_end.get(),

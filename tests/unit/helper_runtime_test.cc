@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 
+#include "common/pipe.h"
 #include "common/unique_fd.h"
 #include "helpers/runtime/confinement_report.h"
 #include "helpers/runtime/manual_options.h"
@@ -30,24 +31,15 @@ std::string usage_error(std::initializer_list<std::string_view> args) {
   return "";
 }
 
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2");
-    read_end.reset(fds[0]);
-    write_end.reset(fds[1]);
-  }
-  std::string drain() {
-    write_end.reset();
-    std::string out;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(read_end.get(), buf, sizeof buf)) > 0) out.append(buf, n);
-    return out;
-  }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
+// Closes the write end and returns everything written to the pipe.
+std::string drain(Pipe& pipe) {
+  pipe.write_end.reset();
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(pipe.read_end.get(), buf, sizeof buf)) > 0) out.append(buf, n);
+  return out;
+}
 
 TEST(ManualOptions, ParsesEveryOption) {
   ManualOptions o = parse({"--dry-run", "--cmdline", "nvrc.log=debug quiet"});
@@ -93,7 +85,7 @@ TEST(ConfinementReport, SaysSoWhenProcIsMissing) {
 }
 
 TEST(ConsoleReporter, PrintsReadableLines) {
-  Pipe out;
+  Pipe out = make_pipe();
   ConsoleReporter reporter("mounter", out.write_end.get());
   reporter.progress("mount-proc", false);
   reporter.info("mounted proc on /proc (nosuid,noexec,nodev,relatime)");
@@ -104,7 +96,7 @@ TEST(ConsoleReporter, PrintsReadableLines) {
   reporter.daemon_started("nv-hostengine", 42);
   reporter.result(false, "mount tmpfs on /run: Operation not permitted");
   reporter.result(true, "");
-  EXPECT_EQ(out.drain(),
+  EXPECT_EQ(drain(out),
             "mounter: step mount-proc ...\n"
             "mounter: info: mounted proc on /proc (nosuid,noexec,nodev,relatime)\n"
             "mounter: step mount-proc ... done\n"
@@ -117,7 +109,7 @@ TEST(ConsoleReporter, PrintsReadableLines) {
 }
 
 TEST(ChannelReporter, SendsFramedEventsPidOneCanDecode) {
-  Pipe requests, events;
+  Pipe requests = make_pipe(), events = make_pipe();
   wire::HelperChannel channel(requests.read_end.get(), events.write_end.get());
   ChannelReporter reporter(channel);
   reporter.info("hello");
@@ -127,7 +119,7 @@ TEST(ChannelReporter, SendsFramedEventsPidOneCanDecode) {
   channel.send_result(true, "");
 
   wire::EventStream stream;
-  auto decoded = stream.feed(events.drain());
+  auto decoded = stream.feed(drain(events));
   stream.end_of_stream();
   ASSERT_EQ(decoded.size(), 5u);
   EXPECT_EQ(decoded[0].log().level(), wire::LOG_INFO);

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/pipe.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 #include "tests/support/ns_boot/guest_setup.h"
@@ -153,9 +154,7 @@ int run(const Options& options) {
   if (::access((options.root + "/sbin/init").c_str(), X_OK) != 0)
     throw SysError("--root " + options.root + ": /sbin/init");
 
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe");
-  UniqueFd report_r(fds[0]), report_w(fds[1]);
+  auto [report_r, report_w] = make_pipe();
   const pid_t self = ::getpid();
   pid_t middle = ::fork();
   if (middle < 0) throw SysError("fork");
