@@ -18,21 +18,28 @@ std::optional<std::string> read_file_impl(const std::string& path, bool missing_
     if (missing_ok && errno == ENOENT) return std::nullopt;
     throw SysError("open " + path);
   }
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw SysError("read " + path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+  try {
+    return read_all(fd.get());
+  } catch (const SysError& e) {
+    throw SysError("read " + path, e.code());
   }
-  return out;
 }
 
 }  // namespace
+
+std::string read_all(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("read");
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
 
 std::string read_file(const std::string& path) {
   return *read_file_impl(path, false);

@@ -6,6 +6,8 @@
 
 namespace ccinit {
 
+// Reads fd to its end (EOF), retrying on EINTR; throws SysError("read") on failure.
+std::string read_all(int fd);
 // Reads a whole (small) file; throws SysError naming the path on failure.
 std::string read_file(const std::string& path);
 // Like read_file, but returns nullopt when the file does not exist.

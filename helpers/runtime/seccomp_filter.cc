@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
@@ -148,14 +149,10 @@ std::string export_pfc(void* ctx) {
   const int rc = seccomp_export_pfc(ctx, fd.get());
   if (rc < 0) throw SysError("seccomp_export_pfc", -rc);
   if (::lseek(fd.get(), 0, SEEK_SET) < 0) throw SysError("lseek on the PFC export");
-  std::string text;
-  char buf[4096];
-  while (true) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n == 0) return text;
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SysError("reading the PFC export");
-    text.append(buf, static_cast<std::size_t>(n));
+  try {
+    return read_all(fd.get());
+  } catch (const SysError& e) {
+    throw SysError("reading the PFC export", e.code());
   }
 }
 

@@ -77,11 +77,7 @@ std::string in_child(const std::function<std::string()>& body) {
     ::_exit(0);
   }
   write_end.reset();
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(read_end.get(), buf, sizeof buf)) > 0)
-    text.append(buf, static_cast<std::size_t>(n));
+  std::string text = read_all(read_end.get());
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "ERROR: child died";

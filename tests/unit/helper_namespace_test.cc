@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/file_io.h"
 #include "common/pipe.h"
 #include "helper_process.h"
 #include "helpers/runtime/mount_point.h"
@@ -221,10 +222,7 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
     _exit(0);
   }
   report_w.reset();
-  std::string outcome;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(report_r.get(), buf, sizeof buf)) > 0) outcome.append(buf, n);
+  const std::string outcome = read_all(report_r.get());
   report_r.reset();
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);

@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 
+#include "common/file_io.h"
 #include "common/pipe.h"
 #include "common/unique_fd.h"
 #include "helpers/runtime/confinement_report.h"
@@ -34,11 +35,7 @@ std::string usage_error(std::initializer_list<std::string_view> args) {
 // Closes the write end and returns everything written to the pipe.
 std::string drain(Pipe& pipe) {
   pipe.write_end.reset();
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipe.read_end.get(), buf, sizeof buf)) > 0) out.append(buf, n);
-  return out;
+  return read_all(pipe.read_end.get());
 }
 
 TEST(ManualOptions, ParsesEveryOption) {

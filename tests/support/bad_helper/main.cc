@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/file_io.h"
 #include "common/unique_fd.h"
 #include "helpers/runtime/helper_main.h"
 #include "proto/frame.h"
@@ -24,10 +25,7 @@ constexpr std::string_view kModeKey = "test.bad_helper=";
 std::string mode_from_cmdline() {
   ccinit::UniqueFd fd(::open("/proc/cmdline", O_RDONLY | O_CLOEXEC));
   if (!fd) return "";
-  std::string cmdline;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) cmdline.append(buf, static_cast<size_t>(n));
+  const std::string cmdline = ccinit::read_all(fd.get());
   std::string_view rest(cmdline);
   while (!rest.empty()) {
     auto start = rest.find_first_not_of(" \t\n");
