@@ -186,5 +186,20 @@ TEST_F(VmBootTest, TenThousandOrphansAreAllReaped) {
   EXPECT_EQ(report["orphans_reaped"], "yes");
 }
 
+// vm-boot itself: the other two ways a VM can end are told apart from a power-off.
+TEST_F(VmBootTest, VmBootReportsAKernelPanic) {
+  // No /nonexistent in the image: the kernel falls back to a root device there is none of.
+  VmBoot boot = boot_vm("rdinit=/nonexistent");
+  ASSERT_EQ(boot.exit_code, kKernelPanic) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("kernel panic: ")) << boot.describe();
+  EXPECT_FALSE(boot.has_line_containing(kPowerDown)) << boot.describe();
+}
+
+TEST_F(VmBootTest, VmBootKillsAVmThatOutlivesItsTimeout) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu test.agent.action=sleep:60", VmOptions().timeout(6));
+  ASSERT_EQ(boot.exit_code, kTimedOut) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("timeout")) << boot.describe();
+}
+
 }  // namespace
 }  // namespace ccinit::vmtest

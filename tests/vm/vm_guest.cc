@@ -110,9 +110,11 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
   TempDir dir;
   const std::string console = dir.path() + "/console";
   const std::string stderr_path = dir.path() + "/stderr";
-  std::vector<std::string> argv = {
-      kVmBoot,     "--quiet", "--timeout", format_seconds(kBootSeconds), "--console", console,
-      "--cmdline", cmdline,   "--initrd",  image_path(options.image)};
+  std::vector<std::string> argv = {kVmBoot,     "--quiet",
+                                   "--timeout", format_seconds(options.timeout_seconds),
+                                   "--console", console,
+                                   "--cmdline", cmdline,
+                                   "--initrd",  image_path(options.image)};
   if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
   for (const auto& [text, command] : options.monitor_commands)
     argv.insert(argv.end(), {"--send-on", text, command});

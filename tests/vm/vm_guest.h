@@ -44,7 +44,13 @@ struct VmOptions {
     return *this;
   }
 
+  VmOptions& timeout(double seconds) {
+    timeout_seconds = seconds;
+    return *this;
+  }
+
   Image image = Image::kShipped;
+  double timeout_seconds = kBootSeconds;
   bool with_modules = false;
   std::vector<std::pair<std::string, std::string>> monitor_commands;
 };
@@ -71,7 +77,7 @@ struct VmBoot {
 std::optional<std::string> cannot_boot_vms();
 bool running_in_ci();
 
-// Boots one VM with `cmdline` appended to vm-boot's, under kBootSeconds.
+// Boots one VM with `cmdline` appended to vm-boot's, killed after the options' timeout.
 VmBoot boot_vm(const std::string& cmdline, const VmOptions& options = {});
 
 // Skips a test that cannot run here, except under CI=true, where that is a failure.
