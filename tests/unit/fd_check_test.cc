@@ -12,6 +12,7 @@
 
 #include "common/pipe.h"
 #include "common/unique_fd.h"
+#include "temp_dir.h"
 
 namespace ccinit::helper {
 namespace {
@@ -47,12 +48,10 @@ TEST(ListOpenFds, ProcfsAndProbingAgree) {
 TEST(ListOpenFds, IgnoresDirectoriesThatAreNotProcfs) {
   EXPECT_FALSE(list_open_fds_from_procfs("/no/such/dir").has_value());
   // A stale /proc/self/fd lookalike on an ordinary filesystem must not be believed.
-  char dir[] = "/tmp/fd_check_test.XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  EXPECT_FALSE(list_open_fds_from_procfs(dir).has_value());
+  testing::TempDir dir("fd_check_test");
+  EXPECT_FALSE(list_open_fds_from_procfs(dir.path()).has_value());
   // list_open_fds then probes instead.
-  EXPECT_EQ(list_open_fds(dir), list_open_fds_by_probing(fd_probe_limit()));
-  rmdir(dir);
+  EXPECT_EQ(list_open_fds(dir.path()), list_open_fds_by_probing(fd_probe_limit()));
 }
 
 TEST(ListOpenFds, ProbeLimitFollowsRlimitButIsCapped) {

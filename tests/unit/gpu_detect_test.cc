@@ -7,25 +7,23 @@
 #include <fstream>
 
 #include "recording_reporter.h"
+#include "temp_dir.h"
 
 namespace ccinit::gpu {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::RecordingReporter;
+using testing::TempDir;
 
 // A fake sysfs: devices live under devices/pci0000:00/ and bus/pci/devices/ links to them,
 // as on a real kernel.
 class FakeSysfs : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/gpu_detect_test.XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    root_ = dir;
     fs::create_directories(root_ / "bus/pci/devices");
     fs::create_directories(root_ / "devices/pci0000:00");
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   void add_device(const std::string& address, const std::string& vendor,
                   const std::string& device_class) {
@@ -51,7 +49,8 @@ class FakeSysfs : public ::testing::Test {
     return "";
   }
 
-  fs::path root_;
+  TempDir dir_{"gpu_detect_test"};
+  const fs::path root_{dir_.path()};
 };
 
 wire::Request request_with_mode(wire::Mode mode) {

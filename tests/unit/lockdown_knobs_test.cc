@@ -8,20 +8,19 @@
 #include <sstream>
 
 #include "recording_reporter.h"
+#include "temp_dir.h"
 
 namespace ccinit::lockdown {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::RecordingReporter;
+using testing::TempDir;
 
 // A fake / with a kernel that has modules and kexec, both still enabled.
 class FakeRoot : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/lockdown_test.XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    root_ = dir;
     fs::create_directories(root_ / "proc/sys/kernel");
     fs::create_directories(root_ / "sys/kernel");
     write("proc/sys/kernel/modules_disabled", "0\n");
@@ -29,11 +28,8 @@ class FakeRoot : public ::testing::Test {
     write("proc/modules", "");
     write("sys/kernel/kexec_loaded", "0\n");
   }
-  void TearDown() override { fs::remove_all(root_); }
 
-  void write(const std::string& relative, const std::string& text) {
-    std::ofstream(root_ / relative) << text;
-  }
+  void write(const std::string& relative, const std::string& text) { dir_.write(relative, text); }
   std::string read(const std::string& relative) {
     std::ifstream in(root_ / relative);
     std::stringstream text;
@@ -51,7 +47,8 @@ class FakeRoot : public ::testing::Test {
     return "";
   }
 
-  fs::path root_;
+  TempDir dir_{"lockdown_test"};
+  const fs::path root_{dir_.path()};
 };
 
 TEST_F(FakeRoot, WritesOneToBothKnobs) {

@@ -12,6 +12,7 @@
 
 #include "common/file_io.h"
 #include "pid1/helper_run.h"
+#include "temp_dir.h"
 
 namespace ccinit::pid1 {
 namespace {
@@ -25,10 +26,7 @@ constexpr char kWarnLogFrame[] = R"(\011\000\000\000\012\007\010\002\022\003hot)
 class HelperRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/ccinit-helper-run-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    std::ofstream(dir_ + "/kmsg").flush();  // stands in for /dev/kmsg
+    std::ofstream(dir_.path() + "/kmsg").flush();  // stands in for /dev/kmsg
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
@@ -42,12 +40,10 @@ class HelperRunTest : public ::testing::Test {
   void TearDown() override {
     sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
     signal(SIGPIPE, old_sigpipe_);
-    std::string cmd = "rm -rf " + dir_;
-    [[maybe_unused]] int rc = std::system(cmd.c_str());
   }
 
   std::string script(const std::string& body) {
-    std::string path = dir_ + "/helper" + std::to_string(counter_++);
+    std::string path = dir_.path() + "/helper" + std::to_string(counter_++);
     std::ofstream(path) << "#!/bin/sh\n" << body << "\n";
     chmod(path.c_str(), 0755);
     return path;
@@ -55,14 +51,14 @@ class HelperRunTest : public ::testing::Test {
 
   HelperOutcome run(const std::string& path, int timeout_s = 10) {
     HelperInvocation inv{"fake", path, std::chrono::seconds(timeout_s), {}};
-    Log log(dir_ + "/kmsg");
+    Log log(dir_.path() + "/kmsg");
     log.set_level(wire::LOG_DEBUG);
     HelperOutcome out = run_helper(inv, signal_fd_.get(), reaper_, log);
-    log_text_ = read_file_if_exists(dir_ + "/kmsg").value_or("");
+    log_text_ = read_file_if_exists(dir_.path() + "/kmsg").value_or("");
     return out;
   }
 
-  std::string dir_;
+  testing::TempDir dir_{"ccinit-helper-run"};
   int counter_ = 0;
   sigset_t old_mask_;
   sighandler_t old_sigpipe_ = SIG_DFL;
@@ -79,7 +75,7 @@ TEST_F(HelperRunTest, OkResultAndExitZeroSucceeds) {
 TEST_F(HelperRunTest, RequestArrivesOnFd3AsOneFrameThenEof) {
   // The request frame for an empty Request is a 4-byte zero length; then EOF.
   auto out = run(script(std::string("n=$(od -An -tx1 <&3 | tr -d ' \\n'); echo \"req=$n\"; "
-                                     "printf '") +
+                                    "printf '") +
                         kOkResultFrame + "' >&4"));
   EXPECT_TRUE(out.ok) << out.reason;
   EXPECT_NE(log_text_.find("ccinit: fake: req=00000000"), std::string::npos) << log_text_;
@@ -143,14 +139,14 @@ TEST_F(HelperRunTest, HangIsKilledAtTheTimeoutWithItsChildren) {
 }
 
 TEST_F(HelperRunTest, MissingExecutableCannotStart) {
-  auto out = run(dir_ + "/does-not-exist");
+  auto out = run(dir_.path() + "/does-not-exist");
   EXPECT_EQ(out.reason, "cannot start: No such file or directory");
 }
 
 TEST_F(HelperRunTest, EnvironmentIsEmptyAndLogEventsAreLoggedAtTheirLevel) {
   setenv("CCINIT_TEST_SECRET", "leak", 1);
   auto out = run(script(std::string("echo \"env=$(/usr/bin/env | grep -c CCINIT_TEST)\"; "
-                                     "printf '") +
+                                    "printf '") +
                         kWarnLogFrame + kOkResultFrame + "' >&4"));
   unsetenv("CCINIT_TEST_SECRET");
   EXPECT_TRUE(out.ok) << out.reason;

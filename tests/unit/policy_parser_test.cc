@@ -20,33 +20,14 @@
 #include <string>
 
 #include "policy/named_constants.h"
+#include "temp_dir.h"
 
 namespace ccinit::policy {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "policy_test.XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = path_ / name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 class PolicyParserTest : public ::testing::Test {
  protected:
@@ -62,7 +43,7 @@ class PolicyParserTest : public ::testing::Test {
     }
     return "";
   }
-  TempDir dir_;
+  TempDir dir_{"policy_test"};
 };
 
 // The error names the file and line and says what is wrong, on one line.
@@ -283,18 +264,18 @@ TEST_F(PolicyParserTest, RefusesUnknownConstants) {
 TEST_F(PolicyParserTest, IncludesAreOneLevelDeepAndMustExist) {
   dir_.write("inner.policy", "# inner\nread\n");
   dir_.write("outer.policy", "# outer\n@include inner.policy\nwrite\n");
-  EXPECT_POLICY_ERROR("# x\n@include outer.policy\n",
-                      (dir_.path() / "outer.policy").string() + ":2", "one level deep only");
+  EXPECT_POLICY_ERROR("# x\n@include outer.policy\n", (dir_ / "outer.policy").string() + ":2",
+                      "one level deep only");
   EXPECT_POLICY_ERROR(
       "# x\n@include missing.policy\n", "t.policy:2",
-      "cannot read " + (dir_.path() / "missing.policy").string() + ": No such file or directory");
+      "cannot read " + (dir_ / "missing.policy").string() + ": No such file or directory");
   EXPECT_POLICY_ERROR("# x\n@include ../inner.policy\n", "t.policy:2", "no '..'");
   EXPECT_POLICY_ERROR("# x\n@include /etc/passwd\n", "t.policy:2", "relative");
   EXPECT_POLICY_ERROR("# x\n@include inner.policy\n@include inner.policy\n", "t.policy:3",
                       "already included");
   // An error inside an included file names that file and its line.
   dir_.write("bad.policy", "# bad\nread\nnot_a_syscall\n");
-  EXPECT_POLICY_ERROR("# x\n@include bad.policy\n", (dir_.path() / "bad.policy").string() + ":3",
+  EXPECT_POLICY_ERROR("# x\n@include bad.policy\n", (dir_ / "bad.policy").string() + ":3",
                       "unknown syscall 'not_a_syscall'");
 }
 
@@ -305,7 +286,7 @@ TEST_F(PolicyParserTest, EveryGroupNeedsAComment) {
   EXPECT_POLICY_ERROR("#\nread\n", "t.policy:2", "rules without a comment");
   EXPECT_EQ(parse("# why\nread\n\n# and why\nwrite\nclose\n").rules.size(), 3u);
   dir_.write("base.policy", "read\n");
-  EXPECT_POLICY_ERROR("# x\n@include base.policy\n", (dir_.path() / "base.policy").string() + ":1",
+  EXPECT_POLICY_ERROR("# x\n@include base.policy\n", (dir_ / "base.policy").string() + ":1",
                       "rules without a comment");
 }
 
@@ -349,14 +330,14 @@ TEST_F(PolicyParserTest, ModuleLoadingNeedsTheAllowDirective) {
   EXPECT_POLICY_ERROR("# x\n@allow everything\n", "t.policy:2", "unknown @allow 'everything'");
   dir_.write("base.policy", "# base\n@allow module-loading\n");
   EXPECT_POLICY_ERROR("# x\n@include base.policy\n# m\nfinit_module\n",
-                      (dir_.path() / "base.policy").string() + ":2",
+                      (dir_ / "base.policy").string() + ":2",
                       "belongs in the helper's own policy file");
 }
 
 TEST_F(PolicyParserTest, ReadsFilesAndReportsMissingOnes) {
-  EXPECT_THROW(parse_policy_file(dir_.path() / "nope.policy"), PolicyError);
+  EXPECT_THROW(parse_policy_file(dir_ / "nope.policy"), PolicyError);
   try {
-    parse_policy_file(dir_.path() / "nope.policy");
+    parse_policy_file(dir_ / "nope.policy");
   } catch (const PolicyError& e) {
     EXPECT_NE(std::string(e.what()).find("nope.policy: cannot read the policy"), std::string::npos);
   }
@@ -369,13 +350,13 @@ TEST_F(PolicyParserTest, GeneratedSourceIsDeterministic) {
   const std::string top =
       "# top\n@include runtime.policy\n# w^x\nmmap: arg2 & PROT_WRITE|PROT_EXEC != "
       "PROT_WRITE|PROT_EXEC\n# why\ngetpriority: arg0 == 1 && arg1 > 2\n";
-  TempDir a, b;
+  TempDir a{"policy_test"}, b{"policy_test"};
   a.write("runtime.policy", inc);
   b.write("runtime.policy", inc);
   const auto out_a = generate_policy_source(parse_policy_file(a.write("x.policy", top)), "x");
   const auto out_b = generate_policy_source(parse_policy_file(b.write("x.policy", top)), "x");
   EXPECT_EQ(out_a, out_b);
-  EXPECT_EQ(out_a.find(a.path().string()), std::string::npos);
+  EXPECT_EQ(out_a.find(a.path()), std::string::npos);
   EXPECT_NE(out_a.find("\"runtime.policy:2: read\""), std::string::npos) << out_a;
   EXPECT_NE(out_a.find("{1, Op::kGt, 0x0, 0x2}"), std::string::npos) << out_a;
   EXPECT_NE(out_a.find("const Policy kPolicy = {\"x\", false, kRules};"), std::string::npos);
@@ -418,7 +399,7 @@ class PolicycTest : public ::testing::Test {
     std::string err;
   };
   Run policyc(const std::string& args) {
-    const fs::path err = dir_.path() / "stderr.txt";
+    const fs::path err = dir_ / "stderr.txt";
     const std::string cmd = std::string(CCINIT_BINARY_DIR) + "/bin/policyc " + args + " 2>" +
                             err.string() + " >/dev/null";
     const int rc = std::system(cmd.c_str());
@@ -427,14 +408,14 @@ class PolicycTest : public ::testing::Test {
     text << in.rdbuf();
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text.str()};
   }
-  TempDir dir_;
+  TempDir dir_{"policy_test"};
 };
 
 TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
   ASSERT_TRUE(fs::exists(std::string(CCINIT_BINARY_DIR) + "/bin/policyc"));
   dir_.write("runtime.policy", "# base\nread\n");
   const auto good = dir_.write("good.policy", "# x\n@include runtime.policy\n# why\nwrite\n");
-  const auto out = dir_.path() / "good_policy.cc";
+  const auto out = dir_ / "good_policy.cc";
   auto r = policyc("--name good --output " + out.string() + " " + good.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
@@ -445,7 +426,7 @@ TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
       << text.str();
 
   const auto bad = dir_.write("bad.policy", "# x\n@include runtime.policy\n# why\nptrace\n");
-  const auto bad_out = dir_.path() / "bad_policy.cc";
+  const auto bad_out = dir_ / "bad_policy.cc";
   r = policyc("--name bad --output " + bad_out.string() + " " + bad.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, bad.string() +

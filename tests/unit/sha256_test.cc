@@ -1,21 +1,19 @@
 #include "common/sha256.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <string>
 
 #include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
+#include "temp_dir.h"
 
 namespace ccinit {
 namespace {
@@ -59,9 +57,8 @@ std::string varied_bytes(std::size_t n) {
 // Every length from 0 to 200 (all padding cases, one to four blocks) against coreutils'
 // sha256sum, run now on files written by the test: one known-good implementation.
 TEST(Sha256, MatchesSha256sumForEveryLengthUpTo200) {
-  char dir_template[] = "/tmp/sha256_test.XXXXXX";
-  ASSERT_NE(::mkdtemp(dir_template), nullptr) << "mkdtemp: " << std::strerror(errno);
-  const std::string dir = dir_template;
+  const testing::TempDir scratch("sha256_test");
+  const std::string& dir = scratch.path();
   constexpr std::size_t kMaxLen = 200;
   for (std::size_t n = 0; n <= kMaxLen; ++n) {
     std::string path = dir + "/" + std::to_string(n);
@@ -81,8 +78,6 @@ TEST(Sha256, MatchesSha256sumForEveryLengthUpTo200) {
     expected[std::stoul(text.substr(66))] = text.substr(0, 64);
   }
   int status = ::pclose(pipe);
-  for (std::size_t n = 0; n <= kMaxLen; ++n) ::unlink((dir + "/" + std::to_string(n)).c_str());
-  ::rmdir(dir.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "sha256sum (coreutils) failed or is missing; status " << status;
 
