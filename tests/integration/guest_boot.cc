@@ -80,17 +80,6 @@ bool running_in_ci() {
   return ci && std::string(ci) == "true";
 }
 
-TempDir::TempDir() {
-  std::string pattern = (fs::temp_directory_path() / "ccinit-itest.XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp: " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  fs::remove_all(path_, ignored);
-}
-
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path);
@@ -100,7 +89,7 @@ std::string read_text(const std::string& path) {
 }
 
 ProgramRun run_program(const std::vector<std::string>& argv) {
-  TempDir capture;
+  TempDir capture("ccinit-itest");
   const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

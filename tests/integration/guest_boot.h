@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/unit/temp_dir.h"
+
 // Building guest roots with scripts/mkrootfs and booting them with ns-boot, for the
 // integration tests.
 namespace ccinit::itest {
@@ -32,18 +34,7 @@ bool machine_has_cap_sys_resource();
     }                                                                    \
   } while (0)
 
-// A directory removed with everything in it when the object goes.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::ccinit::testing::TempDir;
 
 struct ProgramRun {
   int exit_code = -1;  // -N when killed by signal N
@@ -102,7 +93,7 @@ class Guest {
   Boot boot(const std::string& cmdline, double timeout_s = 30) const;
 
  private:
-  TempDir dir_;
+  TempDir dir_{"ccinit-itest"};
   std::string root_;
 };
 

@@ -23,7 +23,7 @@ class Mkrootfs : public ::testing::Test {
     args.insert(args.begin(), {mkrootfs_path()});
     return run_program(args);
   }
-  TempDir dir_;
+  TempDir dir_{"ccinit-itest"};
 };
 
 TEST_F(Mkrootfs, LaysOutTheGuestRoot) {

@@ -41,7 +41,7 @@ TEST_F(GuestBootTest, NsBootKillsAGuestThatOutlivesTheTimeout) {
 
 TEST_F(GuestBootTest, NsBootRefusesADeviceAsTheKmsgStandIn) {
   Guest guest;
-  TempDir scratch;
+  TempDir scratch("ccinit-itest");
   ProgramRun run = run_program({bin_dir() + "/ns-boot", "--root", guest.root(), "--cmdline", "",
                                 "--kmsg", "/dev/null", "--sysctl-dir", scratch.path() + "/s"});
   EXPECT_EQ(run.exit_code, 1);

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/unit/temp_dir.h"
+
 extern char** environ;
 
 namespace ccinit::vmtest {
@@ -24,26 +26,7 @@ namespace fs = std::filesystem;
 const std::string kImageDir = CCINIT_BINARY_DIR "/vm-images";
 const std::string kVmBoot = CCINIT_SOURCE_DIR "/scripts/vm-boot";
 
-// A directory removed with everything in it when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "ccinit-vm-test.XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw std::runtime_error("mkdtemp: " + std::string(strerror(errno)));
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::ccinit::testing::TempDir;
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
@@ -107,7 +90,7 @@ std::optional<std::string> cannot_boot_vms() {
 }
 
 VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
-  TempDir dir;
+  TempDir dir("ccinit-vm-test");
   const std::string console = dir.path() + "/console";
   const std::string stderr_path = dir.path() + "/stderr";
   std::vector<std::string> argv = {kVmBoot,     "--quiet",
