@@ -203,6 +203,38 @@ int try_kexec() {
   return finish(0);
 }
 
+void write_stdout(std::string_view text) {
+  while (!text.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+// cat:PATH prints the file between `FILE-BEGIN PATH` and `FILE-END PATH` lines, inside the
+// report (a missing file: `cat_missing=PATH`). The tests read what the fake NVIDIA tools
+// recorded in the guest's /run this way, since /run vanishes with the guest.
+void print_file(std::string_view path) {
+  const std::string name(path);
+  UniqueFd fd(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    report("cat_missing", name + ": " + errno_name(errno));
+    return;
+  }
+  std::string text = "FILE-BEGIN " + name + "\n";
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  if (text.back() != '\n') text += '\n';
+  text += "FILE-END " + name + "\n";
+  write_stdout(text);
+}
+
 }  // namespace
 
 std::string action_from_cmdline(std::string_view cmdline) {
@@ -221,6 +253,13 @@ std::string action_from_cmdline(std::string_view cmdline) {
 
 int run_action(std::string_view action) {
   report("action", action);
+  // cat:A+cat:B+sleep:2 — any number of cat steps may come before the action proper.
+  while (action.starts_with("cat:")) {
+    auto plus = action.find('+');
+    print_file(action.substr(4, plus == std::string_view::npos ? plus : plus - 4));
+    if (plus == std::string_view::npos) return finish(0);
+    action.remove_prefix(plus + 1);
+  }
   auto colon = action.find(':');
   std::string_view verb = action.substr(0, colon);
   std::string_view arg = colon == std::string_view::npos ? "" : action.substr(colon + 1);

@@ -9,7 +9,7 @@ namespace ccinit::test_agent {
 std::string action_from_cmdline(std::string_view cmdline);
 
 // Performs an action (exit:N, signal:SIG, orphans:N[:PATIENCE_MS], sleep:N, modprobe:MODULE,
-// kexec),
+// kexec, cat:PATH), optionally after cat steps (cat:PATH+cat:PATH+sleep:2),
 // reporting its outcome as key=value lines. Returns the agent's exit status; for signal:SIG
 // it does not return when the signal kills the agent. The report is ended before the agent
 // leaves.

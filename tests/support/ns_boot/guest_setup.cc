@@ -142,6 +142,24 @@ void set_up_proc(const std::string& root, const std::string& stand_in_dir) {
   }
 }
 
+// Real sysfs with a fake PCI device tree over /sys/bus/pci/devices: what GPU detection
+// reads. Only in this mount namespace, and never through anything the guest's kernel
+// command line can reach.
+void set_up_sys(const std::string& root, const std::string& pci_devices) {
+  const std::string sys = root + "/sys";
+  do_mount("sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  do_mount(pci_devices, sys + "/bus/pci/devices", nullptr, MS_BIND | MS_REC);
+  do_mount("none", sys + "/bus/pci/devices", nullptr,
+           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+// The device a TDX or SEV-SNP guest kernel provides; only its existence matters here.
+void set_up_cc_guest_device(const std::string& root, const std::string& cc_guest) {
+  const std::string node = root + (cc_guest == "tdx" ? "/dev/tdx_guest" : "/dev/sev-guest");
+  touch(node, 0600);
+  do_mount("/dev/null", node, nullptr, MS_BIND);
+}
+
 // What the kernel gives init: default dispositions, nothing blocked.
 void reset_signals() {
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -173,6 +191,9 @@ void boot_guest(const Options& options) {
 
     set_up_dev(root, kmsg);
     set_up_proc(root, stand_in_dir);
+    if (!options.pci_devices.empty())
+      set_up_sys(root, real_path(options.pci_devices, "--pci-devices"));
+    if (!options.cc_guest.empty()) set_up_cc_guest_device(root, options.cc_guest);
 
     reset_signals();
     if (::dup2(null_fd.get(), STDIN_FILENO) < 0) throw SysError("dup2 stdin");

@@ -2,6 +2,11 @@
 // namespaces, without touching the state of the machine it runs on. Test tool.
 //
 //   ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]
+//           [--pci-devices DIR] [--cc-guest tdx|sev-snp]
+//
+// --pci-devices mounts sysfs on ROOT/sys and binds DIR (a fake PCI tree, see
+// tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --cc-guest creates
+// /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has.
 //
 // Exit status: 130 when the guest's PID 1 died of SIGINT (what reboot(RB_POWER_OFF) does to
 // the init of a PID namespace: the guest powered off), 124 when it was killed after

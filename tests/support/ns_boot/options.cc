@@ -23,7 +23,9 @@ Options parse_options(const std::vector<std::string>& args) {
   std::map<std::string, std::string*> text_options = {{"--root", &options.root},
                                                       {"--cmdline", &options.cmdline},
                                                       {"--kmsg", &options.kmsg},
-                                                      {"--sysctl-dir", &options.sysctl_dir}};
+                                                      {"--sysctl-dir", &options.sysctl_dir},
+                                                      {"--pci-devices", &options.pci_devices},
+                                                      {"--cc-guest", &options.cc_guest}};
   bool cmdline_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -39,7 +41,10 @@ Options parse_options(const std::vector<std::string>& args) {
       if (arg == "--cmdline") cmdline_given = true;
     }
   }
+  if (!options.cc_guest.empty() && options.cc_guest != "tdx" && options.cc_guest != "sev-snp")
+    throw UsageError("--cc-guest " + options.cc_guest + ": expected tdx or sev-snp");
   for (const auto& [name, value] : text_options) {
+    if (name == "--pci-devices" || name == "--cc-guest") continue;  // optional
     if (name == "--cmdline" ? !cmdline_given : value->empty())
       throw UsageError(name + " is required");
   }

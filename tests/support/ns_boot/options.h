@@ -12,6 +12,11 @@ struct Options {
   std::string kmsg;        // regular file that stands in for /dev/kmsg
   std::string sysctl_dir;  // where the stand-in /proc/sys files (and cmdline) are kept
   double timeout_s = 60;
+  // Tests of GPU mode: a fake PCI device tree bound over the guest's /sys/bus/pci/devices
+  // (sysfs is then mounted by ns-boot, and PID 1's mounter finds it mounted), and the
+  // confidential guest device to create in /dev ("tdx" or "sev-snp").
+  std::string pci_devices;
+  std::string cc_guest;
 };
 
 class UsageError : public std::runtime_error {
@@ -23,6 +28,7 @@ class UsageError : public std::runtime_error {
 Options parse_options(const std::vector<std::string>& args);
 
 inline constexpr const char* kUsage =
-    "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]";
+    "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]\n"
+    "               [--pci-devices DIR] [--cc-guest tdx|sev-snp]";
 
 }  // namespace ccinit::ns_boot

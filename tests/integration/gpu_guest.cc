@@ -1,0 +1,76 @@
+#include "tests/integration/gpu_guest.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+namespace ccinit::itest {
+
+namespace fs = std::filesystem;
+
+std::string make_fake_sysfs_path() {
+  return std::string(CCINIT_SOURCE_DIR) + "/tests/support/fake_sysfs/make-fake-sysfs";
+}
+
+void make_fake_pci_tree(const std::string& topology, const std::string& dir) {
+  ProgramRun run = run_program({make_fake_sysfs_path(), topology, dir});
+  if (run.exit_code != 0)
+    throw std::runtime_error("make-fake-sysfs " + topology + " failed: " + run.err);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+GpuGuest::GpuGuest(const std::string& topology, const std::string& fake_config,
+                   const std::string& cc_guest)
+    : tree_(scratch_.path() + "/pci-devices"), cc_guest_(cc_guest) {
+  make_fake_pci_tree(topology, tree_);
+  const std::string config = scratch_.write("fake-nvidia.conf", fake_config).string();
+  guest_.emplace(RootOptions().add({"--fake-nvidia", config}));
+}
+
+Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
+  const std::string kmsg = scratch_.path() + "/kmsg", stand_ins = scratch_.path() + "/stand-ins";
+  std::error_code ignored;
+  fs::remove(kmsg, ignored);
+  fs::remove_all(stand_ins, ignored);
+  fs::remove_all(root() + "/var/lib/fake-nvidia", ignored);
+  fs::create_directories(root() + "/var/lib/fake-nvidia");
+
+  char timeout[32];
+  std::snprintf(timeout, sizeof timeout, "%g", timeout_s);
+  std::vector<std::string> argv = {
+      bin_dir() + "/ns-boot", "--root",  root(),      "--cmdline", cmdline,         "--kmsg", kmsg,
+      "--sysctl-dir",         stand_ins, "--timeout", timeout,     "--pci-devices", tree_};
+  if (!cc_guest_.empty()) argv.insert(argv.end(), {"--cc-guest", cc_guest_});
+  ProgramRun run = run_program(argv);
+  Boot boot;
+  boot.exit_code = run.exit_code;
+  boot.out = std::move(run.out);
+  boot.err = std::move(run.err);
+  if (fs::exists(kmsg)) boot.kmsg = read_text(kmsg);
+  return boot;
+}
+
+std::vector<std::string> GpuGuest::calls() const {
+  const std::string log = root() + "/var/lib/fake-nvidia/calls.log";
+  return fs::exists(log) ? split_lines(read_text(log)) : std::vector<std::string>{};
+}
+
+std::optional<std::string> agent_file(const Boot& boot, const std::string& path) {
+  const std::string begin = "FILE-BEGIN " + path + "\n", end = "FILE-END " + path + "\n";
+  auto start = boot.out.find(begin);
+  if (start == std::string::npos) return std::nullopt;
+  start += begin.size();
+  auto stop = boot.out.find(end, start);
+  if (stop == std::string::npos) return std::nullopt;
+  return boot.out.substr(start, stop - start);
+}
+
+}  // namespace ccinit::itest

@@ -1,0 +1,209 @@
+#include "tests/support/fake_nvidia_tool/tools.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/unique_fd.h"
+
+namespace ccinit::fake_nvidia {
+
+namespace {
+
+constexpr const char* kPersistencedPidFile = "/var/run/nvidia-persistenced/nvidia-persistenced.pid";
+
+void print(int fd, const std::string& text) {
+  std::string_view left = text;
+  while (!left.empty()) {
+    ssize_t n = ::write(fd, left.data(), left.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    left.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void say(const std::string& line) {
+  print(STDOUT_FILENO, line + "\n");
+}
+void complain(const std::string& line) {
+  print(STDERR_FILENO, line + "\n");
+}
+
+void sleep_ms(unsigned long ms) {
+  timespec left{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
+  while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void hang() {
+  for (;;) sleep_ms(3600 * 1000);
+}
+
+// A real SIGSEGV (a write to read-only memory), as a crashing daemon would die of; no
+// kill(2), which the helper's policy allows only for SIGKILL.
+const char kReadOnly[] = "read-only";
+[[noreturn]] void crash() {
+  char* volatile target = const_cast<char*>(kReadOnly);
+  *target = 'x';
+  std::abort();
+}
+
+unsigned long number(const Config& config, const std::string& key, unsigned long fallback) {
+  const std::string text = setting(config, key, "");
+  if (text.empty()) return fallback;
+  char* end = nullptr;
+  unsigned long value = std::strtoul(text.c_str(), &end, 10);
+  return *end == '\0' ? value : fallback;
+}
+
+bool has(const std::vector<std::string>& args, const std::string& arg) {
+  return std::find(args.begin(), args.end(), arg) != args.end();
+}
+
+// Applies a tool's `fail|hang|crash` knob; returns normally for `ok` (or anything else).
+void misbehave_if_told(const std::string& mode, int fail_status, const std::string& error) {
+  if (mode == "hang") hang();
+  if (mode == "crash") crash();
+  if (mode == "fail") {
+    complain(error);
+    std::exit(fail_status);
+  }
+}
+
+// syslog(3) as the real daemon uses it: one datagram on /dev/log, facility daemon,
+// level notice (<29>).
+void log_to_syslog(const std::string& ident, const std::string& message) {
+  UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) return;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, "/dev/log", sizeof addr.sun_path - 1);
+  const std::string datagram = "<29>" + ident + "[" + std::to_string(::getpid()) + "]: " + message;
+  ::sendto(sock.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+           sizeof addr);
+}
+
+int modprobe(const std::vector<std::string>& args, const Config& config) {
+  const std::string module = args.empty() ? "" : args.front();
+  misbehave_if_told(setting(config, "modprobe", "ok"), 1,
+                    "modprobe: FATAL: Module " + module + " not found in directory /lib/modules");
+  return 0;
+}
+
+// nvidia-smi conf-compute: -f, -grs, -srs N.
+int conf_compute(const std::vector<std::string>& args, const Config& config) {
+  const std::string cc = setting(config, "cc", "on");
+  if (cc == "none") {
+    say("No CC capable devices found");
+    return 6;
+  }
+  if (has(args, "-f")) {
+    const unsigned long gpus = number(config, "gpus", 1);
+    for (unsigned long i = 0; i < gpus; ++i) {
+      const std::string mode = setting(config, "cc." + std::to_string(i), cc);
+      say(std::string("CC status: ") + (mode == "off" ? "OFF" : "ON"));
+    }
+    return 0;
+  }
+  if (has(args, "-grs")) {
+    say("Confidential Compute GPUs Ready state: " + setting(config, "grs", "ready"));
+    return 0;
+  }
+  if (has(args, "-srs")) return 0;
+  complain("Invalid combination of input arguments. Please run 'nvidia-smi -h' for help.");
+  return 2;
+}
+
+int nvidia_smi(const std::vector<std::string>& args, const Config& config) {
+  misbehave_if_told(setting(config, "smi", "ok"), 9,
+                    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA "
+                    "driver. Make sure that the latest NVIDIA driver is installed and running.");
+  if (!args.empty() && args.front() == "conf-compute") return conf_compute(args, config);
+  return 0;
+}
+
+// Like the real one: the launching process forks the daemon and exits 0 once the daemon is
+// set up (1 when it is not); with --verbose the daemon logs its readiness line to syslog.
+int nvidia_persistenced(const std::vector<std::string>& args, const Config& config) {
+  const std::string mode = setting(config, "persistenced", "ready");
+  if (mode == "fail") {
+    complain("nvidia-persistenced failed to initialize. Check syslog for more details.");
+    return 1;
+  }
+  if (mode == "hang") hang();
+  sleep_ms(number(config, "ready_delay_ms", 0));
+
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return 1;
+  UniqueFd ready_r(ready[0]), ready_w(ready[1]);
+  pid_t daemon = ::fork();
+  if (daemon < 0) return 1;
+  if (daemon == 0) {
+    ready_r.reset();
+    write_file(kPersistencedPidFile, std::to_string(::getpid()) + "\n");
+    record_timestamp("persistenced.ready", monotonic_ns());
+    if (has(args, "--verbose"))
+      log_to_syslog("nvidia-persistenced", "Local RPC services initialized");
+    [[maybe_unused]] ssize_t n = ::write(ready_w.get(), "R", 1);
+    ready_w.reset();
+    if (mode == "crash-after-ready") {
+      sleep_ms(number(config, "crash_after_ms", 300));
+      crash();
+    }
+    hang();
+  }
+  ready_w.reset();
+  char byte = 0;
+  ssize_t n;
+  while ((n = ::read(ready_r.get(), &byte, 1)) < 0 && errno == EINTR) {
+  }
+  return n == 1 ? 0 : 1;
+}
+
+// A daemon that stays in the foreground until killed.
+int foreground_daemon(const std::string& knob, const std::string& error, const Config& config) {
+  misbehave_if_told(setting(config, knob, "ok"), 1, error);
+  hang();
+}
+
+int nvidia_ctk(const std::vector<std::string>& args, const Config& config) {
+  misbehave_if_told(setting(config, "ctk", "ok"), 1,
+                    "level=error msg=\"failed to generate CDI spec: failed to create device CDI "
+                    "specs: failed to initialize NVML: ERROR_LIBRARY_NOT_FOUND\"");
+  constexpr std::string_view kOutput = "--output=";
+  for (const std::string& arg : args) {
+    if (!arg.starts_with(kOutput)) continue;
+    const std::string path = arg.substr(kOutput.size());
+    if (!write_file(path, "cdiVersion: 0.5.0\nkind: nvidia.com/gpu\ndevices:\n- name: all\n")) {
+      complain("level=error msg=\"failed to save CDI spec to " + path + "\"");
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int play_tool(const std::string& name, const std::vector<std::string>& args, const Config& config) {
+  if (name == "modprobe") return modprobe(args, config);
+  if (name == "nvidia-smi") return nvidia_smi(args, config);
+  if (name == "nvidia-persistenced") return nvidia_persistenced(args, config);
+  if (name == "nv-hostengine")
+    return foreground_daemon("hostengine", "Err: Failed to start DCGM Server: -7", config);
+  if (name == "dcgm-exporter")
+    return foreground_daemon("exporter", "level=fatal msg=\"Error connecting to nv-hostengine\"",
+                             config);
+  if (name == "nvidia-ctk") return nvidia_ctk(args, config);
+  complain("fake-nvidia-tool: unknown tool name '" + name + "'");
+  return 127;
+}
+
+}  // namespace ccinit::fake_nvidia
