@@ -4,6 +4,8 @@
 #include <sys/reboot.h>
 #include <sys/wait.h>
 
+#include <optional>
+
 #include "common/cmdline_config.h"
 #include "common/file_io.h"
 #include "common/sys_error.h"
@@ -15,10 +17,14 @@
 #include "pid1/power_off.h"
 #include "pid1/reaper.h"
 #include "pid1/signals.h"
+#include "pid1/syslog_sink.h"
 
 namespace ccinit::pid1 {
 
 namespace {
+
+constexpr char kSyslogSocket[] = "/dev/log";
+constexpr char kSyslogFile[] = "/run/syslog.log";
 
 class Boot {
  public:
@@ -33,6 +39,7 @@ class Boot {
   Log log_;
   Reaper reaper_;
   UniqueFd signal_fd_;
+  std::optional<SyslogSink> syslog_;
   wire::Config config_;
 };
 
@@ -40,7 +47,8 @@ void Boot::run_step(const HelperStep& step) {
   HelperInvocation invocation{
       step.name, std::string(kHelperDir) + "/" + step.name, step.timeout, {}};
   *invocation.request.mutable_config() = config_;
-  HelperOutcome outcome = run_helper(invocation, signal_fd_.get(), reaper_, log_);
+  HelperOutcome outcome =
+      run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
   if (outcome.shutdown_signal != 0)
     power_off_orderly("received " + signal_name(outcome.shutdown_signal), false, signal_fd_.get(),
                       reaper_, log_);
@@ -65,8 +73,9 @@ void Boot::supervise_agent(ChildProcess agent) {
   pid_t agent_pid = agent.pid();
   reaper_.track(agent_pid, Role::kAgent, "kata-agent");
   for (;;) {
-    pollfd pfd{signal_fd_.get(), POLLIN, 0};
-    if (poll(&pfd, 1, -1) < 0 && errno != EINTR) fail("poll: " + std::string(strerror(errno)));
+    pollfd fds[2] = {{signal_fd_.get(), POLLIN, 0}, {syslog_->fd(), POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0 && errno != EINTR) fail("poll: " + std::string(strerror(errno)));
+    if (fds[1].revents) syslog_->drain();
     while (int sig = read_signal(signal_fd_.get())) {
       if (sig != SIGCHLD) {
         power_off_orderly("received " + signal_name(sig), false, signal_fd_.get(), reaper_, log_);
@@ -105,6 +114,11 @@ void Boot::run() {
 
   run_step(mounter_step(config_));
   set_crash_log_fd(log_.fd_for_crash());
+  try {
+    syslog_.emplace(kSyslogSocket, kSyslogFile, log_);
+  } catch (const SysError& e) {
+    fail(std::string("cannot own the syslog socket: ") + e.what());
+  }
 
   config_ = read_config();
   if (config_.log_level_set()) {

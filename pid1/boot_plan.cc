@@ -27,14 +27,16 @@ std::vector<HelperStep> helpers_after_mount(const wire::Config& config) {
     case wire::MODE_CPU:
       break;
     case wire::MODE_AUTO:
+    case wire::MODE_GPU:
       steps.push_back(step(config, "gpu-configurator",
-                           "detect the mode from PCI topology; refuse GPU and fabric hardware "
-                           "until those modes are implemented",
+                           "check the PCI topology against the mode (auto: detect it); in GPU "
+                           "mode load the driver, start nvidia-persistenced and the configured "
+                           "tools, generate the CDI spec, verify confidential computing",
                            900));
       break;
     default:
       throw ConfigError("nvrc.mode=" + std::string(mode_name(config.mode())) +
-                        ": GPU and fabric modes are not implemented yet (use cpu or auto)");
+                        ": fabric modes are not implemented yet (use cpu, gpu or auto)");
   }
   steps.push_back(step(config, "lockdown",
                        "set kernel.modules_disabled=1 and kernel.kexec_load_disabled=1", 30));

@@ -83,8 +83,9 @@ class OutputLines {
 
 class HelperSupervisor {
  public:
-  HelperSupervisor(const HelperInvocation& inv, int signal_fd, Reaper& reaper, Log& log)
-      : inv_(inv), signal_fd_(signal_fd), reaper_(reaper), log_(log) {}
+  HelperSupervisor(const HelperInvocation& inv, int signal_fd, Reaper& reaper, Log& log,
+                   SyslogSink* syslog)
+      : inv_(inv), signal_fd_(signal_fd), reaper_(reaper), log_(log), syslog_(syslog) {}
 
   HelperOutcome run();
 
@@ -102,6 +103,7 @@ class HelperSupervisor {
   int signal_fd_;
   Reaper& reaper_;
   Log& log_;
+  SyslogSink* syslog_;
 
   ChildProcess child_;
   pid_t pid_ = -1;
@@ -270,12 +272,15 @@ HelperOutcome HelperSupervisor::run() {
     auto wait = exited_at ? *exited_at + kEventDrainAfterExit - now : deadline - now;
     int wait_ms = static_cast<int>(
         std::max<long>(0, std::chrono::duration_cast<std::chrono::milliseconds>(wait).count() + 1));
-    pollfd fds[3] = {{signal_fd_, POLLIN, 0},
+    pollfd fds[4] = {{signal_fd_, POLLIN, 0},
                      {events_r_ ? events_r_.get() : -1, POLLIN, 0},
-                     {output_r_ ? output_r_.get() : -1, POLLIN, 0}};
-    int rc = poll(fds, 3, wait_ms);
+                     {output_r_ ? output_r_.get() : -1, POLLIN, 0},
+                     {syslog_ ? syslog_->fd() : -1, POLLIN, 0}};
+    int rc = poll(fds, 4, wait_ms);
     if (rc < 0 && errno != EINTR) throw SysError("poll");
     if (rc <= 0) continue;
+    // Syslog first: a readiness line must reach /run/syslog.log before anything waits on it.
+    if (fds[3].revents) syslog_->drain();
     if (fds[0].revents) on_signals();
     if (fds[1].revents && events_r_) on_events();
     if (fds[2].revents && output_r_) on_output();
@@ -326,8 +331,8 @@ HelperOutcome HelperSupervisor::judge() {
 }  // namespace
 
 HelperOutcome run_helper(const HelperInvocation& invocation, int signal_fd, Reaper& reaper,
-                         Log& log) {
-  HelperSupervisor supervisor(invocation, signal_fd, reaper, log);
+                         Log& log, SyslogSink* syslog) {
+  HelperSupervisor supervisor(invocation, signal_fd, reaper, log, syslog);
   return supervisor.run();
 }
 

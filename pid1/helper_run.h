@@ -5,6 +5,7 @@
 
 #include "pid1/log.h"
 #include "pid1/reaper.h"
+#include "pid1/syslog_sink.h"
 #include "proto/ccinit.pb.h"
 
 namespace ccinit::pid1 {
@@ -27,8 +28,9 @@ struct HelperInvocation {
 // Starts one helper with an empty environment, stdin at EOF, stdout/stderr captured into
 // the log, the request on fd 3 and its events on fd 4 (nothing else open), then supervises
 // it until it has exited and its event stream ended, or the timeout passed. Orphans exiting
-// meanwhile are reaped. Any failure is judged into HelperOutcome::reason.
+// meanwhile are reaped, and syslog messages (once there is a SyslogSink) drained. Any failure
+// is judged into HelperOutcome::reason.
 HelperOutcome run_helper(const HelperInvocation& invocation, int signal_fd, Reaper& reaper,
-                         Log& log);
+                         Log& log, SyslogSink* syslog);
 
 }  // namespace ccinit::pid1

@@ -43,10 +43,9 @@ INSTANTIATE_TEST_SUITE_P(
                               "bad kernel command line: nvrc.foo=1: unknown nvrc parameter"},
                       Refusal{"DuplicateKey", "nvrc.mode=cpu nvrc.log=debug nvrc.log=info",
                               "bad kernel command line: nvrc.log=info: given twice"},
-                      Refusal{
-                          "GpuModeNotImplemented", "nvrc.mode=gpu",
-                          "bad kernel command line: nvrc.mode=gpu: GPU and fabric modes are not "
-                          "implemented yet"}),
+                      Refusal{"FabricModeNotImplemented", "nvrc.mode=nvswitch-nvl4",
+                              "bad kernel command line: nvrc.mode=nvswitch-nvl4: fabric modes "
+                              "are not implemented yet"}),
     [](const ::testing::TestParamInfo<Refusal>& info) { return info.param.name; });
 
 TEST_F(GuestBootTest, MissingAgentPowersOffWithTheReason) {

@@ -23,9 +23,14 @@ TEST(BootPlan, AutoModeDetectsHardwareBeforeLockdown) {
             (std::vector<std::string>{"gpu-configurator", "lockdown"}));
 }
 
+TEST(BootPlan, GpuModeConfiguresGpusBeforeLockdown) {
+  auto config = parse_cmdline("nvrc.mode=gpu");
+  EXPECT_EQ(names(helpers_after_mount(config)),
+            (std::vector<std::string>{"gpu-configurator", "lockdown"}));
+}
+
 TEST(BootPlan, ModesNotImplementedYetAreRefusedNamingTheMode) {
-  for (const char* mode : {"gpu", "nvswitch-nvl4", "nvswitch-nvl5", "servicevm-nvl4",
-                           "servicevm-nvl5"}) {
+  for (const char* mode : {"nvswitch-nvl4", "nvswitch-nvl5", "servicevm-nvl4", "servicevm-nvl5"}) {
     auto config = parse_cmdline(std::string("nvrc.mode=") + mode);
     try {
       helpers_after_mount(config);

@@ -37,7 +37,8 @@ TEST(CcinitCli, VersionNamesTheExactBinary) {
 }
 
 TEST(CcinitCli, DryRunPrintsConfigAndPlan) {
-  CliRun run = run_ccinit("--dry-run --cmdline 'nvrc.mode=cpu nvrc.log=debug nvrc.timeout.lockdown=5'");
+  CliRun run =
+      run_ccinit("--dry-run --cmdline 'nvrc.mode=cpu nvrc.log=debug nvrc.timeout.lockdown=5'");
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("nvrc.log=debug"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("2. /usr/libexec/ccinit/lockdown"), std::string::npos) << run.output;
@@ -52,9 +53,9 @@ TEST(CcinitCli, BadCommandLineIsOneLineAndExit2) {
 }
 
 TEST(CcinitCli, UnimplementedModeIsRefusedInTheDryRunToo) {
-  CliRun run = run_ccinit("--dry-run --cmdline nvrc.mode=gpu");
+  CliRun run = run_ccinit("--dry-run --cmdline nvrc.mode=nvswitch-nvl4");
   EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.output.find("nvrc.mode=gpu"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("nvrc.mode=nvswitch-nvl4"), std::string::npos) << run.output;
 }
 
 TEST(CcinitCli, UnknownArgumentIsAUsageError) {

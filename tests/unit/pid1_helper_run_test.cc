@@ -53,7 +53,7 @@ class HelperRunTest : public ::testing::Test {
     HelperInvocation inv{"fake", path, std::chrono::seconds(timeout_s), {}};
     Log log(dir_.path() + "/kmsg");
     log.set_level(wire::LOG_DEBUG);
-    HelperOutcome out = run_helper(inv, signal_fd_.get(), reaper_, log);
+    HelperOutcome out = run_helper(inv, signal_fd_.get(), reaper_, log, nullptr);
     log_text_ = read_file_if_exists(dir_.path() + "/kmsg").value_or("");
     return out;
   }
