@@ -180,10 +180,15 @@ TEST_F(FakeNvidiaToolTest, PersistencedLauncherExitsZeroOnceItsDaemonIsReady) {
   const pid_t daemon =
       std::stoi(run_file("nvidia-persistenced/nvidia-persistenced.pid"));  // /var/run -> /run
   EXPECT_EQ(::kill(daemon, 0), 0) << "the daemon must outlive its launcher";
-  // Readiness goes to syslog as the daemon's own notice-level message.
-  std::optional<std::string> line = receive(dev_log.get(), 5000);
-  EXPECT_EQ(line.value_or("(nothing)"), "<29>nvidia-persistenced[" + std::to_string(daemon) +
-                                            "]: Local RPC services initialized");
+  // The launcher's start-up lines, then readiness as the daemon's own notice-level message.
+  std::vector<std::string> lines;
+  while (auto line = receive(dev_log.get(), 1000)) lines.push_back(*line);
+  ASSERT_EQ(lines.size(), 3u) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(lines[0].starts_with("<29>nvidia-persistenced[")) << lines[0];
+  EXPECT_TRUE(lines[0].ends_with("]: Verbose syslog connection opened")) << lines[0];
+  EXPECT_NE(lines[1].find("]: Started ("), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[2], "<29>nvidia-persistenced[" + std::to_string(daemon) +
+                          "]: Local RPC services initialized");
   EXPECT_FALSE(run_file("fake-nvidia/persistenced.ready").empty());
   ::kill(daemon, SIGKILL);
 }

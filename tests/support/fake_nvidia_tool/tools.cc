@@ -134,6 +134,12 @@ int nvidia_smi(const std::vector<std::string>& args, const Config& config) {
 // set up (1 when it is not); with --verbose the daemon logs its readiness line to syslog.
 int nvidia_persistenced(const std::vector<std::string>& args, const Config& config) {
   const std::string mode = setting(config, "persistenced", "ready");
+  const bool verbose = has(args, "--verbose");
+  // What the real one logs first, so a readiness timeout has log lines to show.
+  if (verbose) {
+    log_to_syslog("nvidia-persistenced", "Verbose syslog connection opened");
+    log_to_syslog("nvidia-persistenced", "Started (" + std::to_string(::getpid()) + ")");
+  }
   if (mode == "fail") {
     complain("nvidia-persistenced failed to initialize. Check syslog for more details.");
     return 1;
@@ -150,8 +156,7 @@ int nvidia_persistenced(const std::vector<std::string>& args, const Config& conf
     ready_r.reset();
     write_file(kPersistencedPidFile, std::to_string(::getpid()) + "\n");
     record_timestamp("persistenced.ready", monotonic_ns());
-    if (has(args, "--verbose"))
-      log_to_syslog("nvidia-persistenced", "Local RPC services initialized");
+    if (verbose) log_to_syslog("nvidia-persistenced", "Local RPC services initialized");
     [[maybe_unused]] ssize_t n = ::write(ready_w.get(), "R", 1);
     ready_w.reset();
     if (mode == "crash-after-ready") {
