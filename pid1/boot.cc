@@ -50,8 +50,8 @@ void Boot::run_step(const HelperStep& step) {
   HelperOutcome outcome =
       run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
   if (outcome.shutdown_signal != 0)
-    power_off_orderly("received " + signal_name(outcome.shutdown_signal), false, signal_fd_.get(),
-                      reaper_, log_);
+    power_off_orderly("received " + signal_name(outcome.shutdown_signal), PowerOffKind::kRequested,
+                      signal_fd_.get(), reaper_, log_);
   if (!outcome.ok) fail("helper " + step.name + " failed: " + outcome.reason);
 }
 
@@ -78,14 +78,16 @@ void Boot::supervise_agent(ChildProcess agent) {
     if (fds[1].revents) syslog_->drain();
     while (int sig = read_signal(signal_fd_.get())) {
       if (sig != SIGCHLD) {
-        power_off_orderly("received " + signal_name(sig), false, signal_fd_.get(), reaper_, log_);
+        power_off_orderly("received " + signal_name(sig), PowerOffKind::kRequested,
+                          signal_fd_.get(), reaper_, log_);
       }
       for (const Exit& exit : reaper_.reap_all()) {
         switch (exit.role) {
           case Role::kAgent: {
             agent.mark_reaped();
             bool clean = WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
-            power_off_orderly("kata-agent " + describe_status(exit.status), !clean,
+            power_off_orderly("kata-agent " + describe_status(exit.status),
+                              clean ? PowerOffKind::kAgentExitedCleanly : PowerOffKind::kFailure,
                               signal_fd_.get(), reaper_, log_);
           }
           case Role::kDaemon:

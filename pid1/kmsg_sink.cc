@@ -32,11 +32,11 @@ int KmsgSink::current_fd() {
   return kmsg_ ? kmsg_.get() : STDERR_FILENO;
 }
 
-void KmsgSink::emit(spdlog::level::level_enum level, const std::string& text) {
+void KmsgSink::emit(int priority, const std::string& text) {
   int fd = current_fd();
-  std::string record = fd == STDERR_FILENO ? "ccinit: " + text + "\n"
-                                           : "<" + std::to_string(syslog_priority(level)) +
-                                                 ">ccinit: " + text + "\n";
+  std::string record = fd == STDERR_FILENO
+                           ? "ccinit: " + text + "\n"
+                           : "<" + std::to_string(priority) + ">ccinit: " + text + "\n";
   // kmsg takes one record per write; a failed log write has nowhere better to go.
   [[maybe_unused]] ssize_t n = ::write(fd, record.data(), record.size());
 }
@@ -48,18 +48,18 @@ void KmsgSink::sink_it_(const spdlog::details::log_msg& msg) {
     held_.push_back({msg.level, std::move(text)});
     return;
   }
-  emit(msg.level, text);
+  emit(syslog_priority(msg.level), text);
 }
 
 void KmsgSink::release_held(spdlog::level::level_enum level) {
   holding_ = false;
   for (const Held& h : held_)
-    if (h.level >= level) emit(h.level, h.text);
+    if (h.level >= level) emit(syslog_priority(h.level), h.text);
   held_.clear();
 }
 
-void KmsgSink::write_always(spdlog::level::level_enum level, const std::string& text) {
-  emit(level, text);
+void KmsgSink::write_always(int priority, const std::string& text) {
+  emit(priority, text);
 }
 
 }  // namespace ccinit::pid1

@@ -23,8 +23,9 @@ class KmsgSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
 
   // Ends holding back: records at `level` or above are written, the rest dropped.
   void release_held(spdlog::level::level_enum level);
-  // Writes one record whatever the level; used for the reason of a power-off.
-  void write_always(spdlog::level::level_enum level, const std::string& text);
+  // Writes one record whatever the level, at syslog priority `priority` (e.g. 5, notice,
+  // which spdlog has no level for); used for the reason of a power-off.
+  void write_always(int priority, const std::string& text);
   // The fd records go to right now (for the crash handler, which cannot allocate).
   int current_fd();
 
@@ -37,7 +38,7 @@ class KmsgSink : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
     spdlog::level::level_enum level;
     std::string text;
   };
-  void emit(spdlog::level::level_enum level, const std::string& text);
+  void emit(int priority, const std::string& text);
   std::string kmsg_path_;
   UniqueFd kmsg_;
   bool holding_ = true;

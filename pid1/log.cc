@@ -37,9 +37,10 @@ void Log::release_for_failure() {
   if (!released_) set_level(wire::LOG_ERROR);
 }
 
-void Log::power_off_reason(const std::string& reason, bool failure) {
+void Log::power_off_reason(const std::string& reason, PowerOffKind kind) {
   release_for_failure();
-  sink_->write_always(failure ? spdlog::level::err : spdlog::level::debug, "power off: " + reason);
+  int priority = kind == PowerOffKind::kFailure ? 3 : kind == PowerOffKind::kRequested ? 5 : 7;
+  sink_->write_always(priority, "power off: " + reason);
 }
 
 }  // namespace ccinit::pid1

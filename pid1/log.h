@@ -10,6 +10,10 @@
 
 namespace ccinit::pid1 {
 
+// Why the VM powers off decides how loud the reason is: a clean agent exit stays off the
+// console (debug), a requested shutdown is a notice, anything else an error.
+enum class PowerOffKind { kAgentExitedCleanly, kRequested, kFailure };
+
 // PID 1's logger: spdlog over a KmsgSink. Everything is logged at trace level into the
 // sink, which holds records back until set_level() says what nvrc.log asked for.
 class Log {
@@ -21,7 +25,7 @@ class Log {
   // Before the command line is known, only errors of what was held are worth showing.
   void release_for_failure();
   // The reason for a power-off; written whatever nvrc.log says.
-  void power_off_reason(const std::string& reason, bool failure);
+  void power_off_reason(const std::string& reason, PowerOffKind kind);
   int fd_for_crash() { return sink_->current_fd(); }
 
  private:

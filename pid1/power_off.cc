@@ -28,9 +28,9 @@ constexpr auto kTermGrace = std::chrono::seconds(2);
 
 }  // namespace
 
-void power_off_orderly(const std::string& reason, bool failure, int signal_fd, Reaper& reaper,
+void power_off_orderly(const std::string& reason, PowerOffKind kind, int signal_fd, Reaper& reaper,
                        Log& log) {
-  log.power_off_reason(reason, failure);
+  log.power_off_reason(reason, kind);
   ::kill(-1, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + kTermGrace;
   for (;;) {
@@ -48,7 +48,7 @@ void power_off_orderly(const std::string& reason, bool failure, int signal_fd, R
 }
 
 void power_off_now(const std::string& reason, Log& log) {
-  log.power_off_reason(reason, true);
+  log.power_off_reason(reason, PowerOffKind::kFailure);
   finish(log);
 }
 

@@ -37,7 +37,7 @@ TEST_F(GuestBootTest, ShutdownSignalsPowerOffInOrder) {
     Boot boot = Guest().boot(std::string("nvrc.mode=cpu test.agent.action=signal-pid1:") + sig);
     ASSERT_EQ(boot.exit_code, 130) << boot.describe();
     EXPECT_EQ(boot.power_off_lines(),
-              std::vector<std::string>{std::string("<7>ccinit: power off: received SIG") + sig})
+              std::vector<std::string>{std::string("<5>ccinit: power off: received SIG") + sig})
         << boot.describe();
   }
 }

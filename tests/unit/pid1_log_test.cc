@@ -40,15 +40,22 @@ TEST_F(LogTest, LogOffPrintsNothingButThePowerOffReason) {
   log.logger().error("held error");
   log.set_level(wire::LOG_OFF);
   log.logger().error("after");
-  log.power_off_reason("kata-agent exited with status 0", false);
+  log.power_off_reason("kata-agent exited with status 0", PowerOffKind::kAgentExitedCleanly);
   EXPECT_EQ(records(), "<7>ccinit: power off: kata-agent exited with status 0\n");
+}
+
+TEST_F(LogTest, RequestedShutdownIsANotice) {
+  Log log(path_);
+  log.set_level(wire::LOG_OFF);
+  log.power_off_reason("received SIGTERM", PowerOffKind::kRequested);
+  EXPECT_EQ(records(), "<5>ccinit: power off: received SIGTERM\n");
 }
 
 TEST_F(LogTest, FailureBeforeTheCommandLineShowsHeldErrorsAndTheReason) {
   Log log(path_);
   log.logger().info("noise");
   log.logger().error("mounter: mount /sys: Permission denied");
-  log.power_off_reason("helper mounter failed: exited with status 1", true);
+  log.power_off_reason("helper mounter failed: exited with status 1", PowerOffKind::kFailure);
   EXPECT_EQ(records(),
             "<3>ccinit: mounter: mount /sys: Permission denied\n"
             "<3>ccinit: power off: helper mounter failed: exited with status 1\n");
