@@ -5,7 +5,7 @@
 #include <string>
 
 #include "helper_process.h"
-#include "helpers/runtime/gpu_detect.h"
+#include "helpers/gpu-configurator/pci_topology.h"
 #include "proto/channel.h"
 
 namespace ccinit::testing {
@@ -36,6 +36,9 @@ std::uint64_t hex_mask(const std::string& text) {
 std::uint64_t allowed_caps(const std::string& helper) {
   if (helper == "mounter") return (1ull << 21) | (1ull << 12);
   if (helper == "lockdown") return (1ull << 21) | (1ull << 16);
+  // CAP_CHOWN, CAP_SETGID, CAP_SETUID, CAP_SYS_MODULE, CAP_SYS_ADMIN, CAP_MKNOD
+  if (helper == "gpu-configurator")
+    return (1ull << 0) | (1ull << 6) | (1ull << 7) | (1ull << 16) | (1ull << 21) | (1ull << 27);
   return 0;
 }
 
@@ -82,8 +85,9 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
   }
   EXPECT_TRUE(contains(run_manual("mounter", {"--help"}).out,
                        "Capabilities kept: cap_sys_admin,cap_net_admin\n"));
-  EXPECT_TRUE(
-      contains(run_manual("gpu-configurator", {"--help"}).out, "Capabilities kept: none\n"));
+  EXPECT_TRUE(contains(run_manual("gpu-configurator", {"--help"}).out,
+                       "Capabilities kept: cap_sys_module,cap_sys_admin,cap_mknod,cap_setuid,"
+                       "cap_setgid,cap_chown\n"));
   EXPECT_TRUE(contains(run_manual("lockdown", {"--help"}).out, "cap_sys_module"));
 }
 
@@ -161,16 +165,16 @@ TEST(HelperDryRun, LockdownOnlyReports) {
 }
 
 TEST(HelperDryRun, GpuConfiguratorDetectsThisMachine) {
-  gpu::NvidiaDevices here = gpu::count_nvidia_devices("/sys");
+  gpu::PciTopology here = gpu::scan_pci_topology("/sys");
   HelperRun run = run_manual("gpu-configurator", {"--dry-run", "--cmdline", ""});
-  if (here.gpus + here.nvswitches == 0) {
+  if (here == gpu::PciTopology{}) {
     EXPECT_TRUE(run.exited_with(0)) << run.describe();
     EXPECT_TRUE(contains(run.out, "gpu-configurator: info: no NVIDIA GPU or NVSwitch: cpu mode\n"))
         << run.out;
     EXPECT_EQ(run.out_lines().back(), "gpu-configurator: ok");
   } else {
-    EXPECT_TRUE(run.exited_with(1)) << run.describe();
-    EXPECT_TRUE(contains(run.out_lines().back(), "not implemented yet")) << run.out;
+    EXPECT_TRUE(contains(run.out, "gpu-configurator: info: would run: /sbin/modprobe nvidia"))
+        << run.out;
   }
 }
 

@@ -1,4 +1,4 @@
-#include "helpers/runtime/gpu_detect.h"
+#include "helpers/gpu-configurator/pci_topology.h"
 
 #include <dirent.h>
 
@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/cmdline_config.h"
 #include "common/file_io.h"
 #include "common/sys_error.h"
+#include "helpers/gpu-configurator/pci_vpd.h"
 
 namespace ccinit::gpu {
 
@@ -71,7 +71,19 @@ std::uint32_t read_hex_attribute(const std::string& path, std::size_t digits) {
   return parse_sysfs_hex(read_file(path), digits, path);
 }
 
+bool has_sw_mng(const std::string& device_dir) {
+  const std::string path = device_dir + "/vpd";
+  std::optional<std::string> vpd = read_file_if_exists(path);
+  if (!vpd) return false;
+  return vpd_read_only_field_contains(*vpd, "SW_MNG", path);
+}
+
 }  // namespace
+
+std::string describe(const PciTopology& topology) {
+  return std::to_string(topology.gpus) + " NVIDIA GPU(s), " + std::to_string(topology.nvswitches) +
+         " NVSwitch(es), " + std::to_string(topology.sw_mng) + " Mellanox SW_MNG function(s)";
+}
 
 std::uint32_t parse_sysfs_hex(std::string_view text, std::size_t digits, const std::string& path) {
   std::string_view value = text;
@@ -92,49 +104,29 @@ std::uint32_t parse_sysfs_hex(std::string_view text, std::size_t digits, const s
   return result;
 }
 
-NvidiaDevices count_nvidia_devices(const std::string& sysfs_root) {
+PciTopology scan_pci_topology(const std::string& sysfs_root) {
   if (!list_directory(sysfs_root + "/bus"))
     throw std::runtime_error(sysfs_root + "/bus does not exist: sysfs is not mounted on " +
                              sysfs_root);
   const std::string devices_dir = sysfs_root + "/bus/pci/devices";
-  NvidiaDevices found;
+  PciTopology found;
   auto devices = list_directory(devices_dir);
   if (!devices) return found;  // a kernel or machine without PCI
   for (const std::string& device : *devices) {
     const std::string dir = devices_dir + "/" + device;
     std::uint32_t vendor = read_hex_attribute(dir + "/vendor", 4);
     std::uint32_t device_class = read_hex_attribute(dir + "/class", 6);
-    if (vendor != kNvidiaVendor) continue;
-    if ((device_class >> 16) == 0x03) {
-      ++found.gpus;
-    } else if ((device_class >> 8) == 0x0680) {
-      ++found.nvswitches;
+    if (vendor == kNvidiaVendor) {
+      if ((device_class >> 16) == 0x03) {
+        ++found.gpus;
+      } else if ((device_class >> 8) == 0x0680) {
+        ++found.nvswitches;
+      }
+    } else if (vendor == kMellanoxVendor && has_sw_mng(dir)) {
+      ++found.sw_mng;
     }
   }
   return found;
-}
-
-void configure(const wire::Request& request, helper::Reporter& reporter,
-               const std::string& sysfs_root) {
-  const wire::Mode mode = request.config().mode();
-  if (mode == wire::MODE_CPU) {
-    reporter.info("nvrc.mode=cpu: nothing to configure");
-    return;
-  }
-  if (mode != wire::MODE_AUTO)
-    throw std::runtime_error("nvrc.mode=" + std::string(mode_name(mode)) +
-                             ": GPU and fabric modes are not implemented yet");
-
-  helper::StepScope step(reporter, "detect-mode");
-  NvidiaDevices found = count_nvidia_devices(sysfs_root);
-  if (found.gpus == 0 && found.nvswitches == 0) {
-    reporter.info("no NVIDIA GPU or NVSwitch: cpu mode");
-    step.done();
-    return;
-  }
-  throw std::runtime_error("found " + std::to_string(found.gpus) + " NVIDIA GPU(s) and " +
-                           std::to_string(found.nvswitches) +
-                           " NVSwitch(es), but GPU and fabric modes are not implemented yet");
 }
 
 }  // namespace ccinit::gpu

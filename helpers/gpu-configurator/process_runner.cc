@@ -1,0 +1,245 @@
+#include "helpers/gpu-configurator/process_runner.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <stdexcept>
+#include <vector>
+
+#include "common/file_io.h"
+#include "common/pipe.h"
+#include "common/sys_error.h"
+#include "helpers/gpu-configurator/syslog_watch.h"
+
+namespace ccinit::gpu {
+
+namespace {
+
+// A child that is killed and reaped if it is still ours when this goes (an error path),
+// unless released to run on as a daemon.
+class ChildProcess {
+ public:
+  explicit ChildProcess(pid_t pid) : pid_(pid) {}
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int ignored;
+    while (::waitpid(pid_, &ignored, 0) < 0 && errno == EINTR) {
+    }
+  }
+  pid_t pid() const { return pid_; }
+  pid_t release() { return std::exchange(pid_, 0); }
+  // The child was reaped elsewhere (waitid on its pidfd).
+  void reaped() { pid_ = 0; }
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0) {
+      if (errno != EINTR) throw SysError("wait for pid " + std::to_string(pid_));
+    }
+    pid_ = 0;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
+
+int wait_status_of(const siginfo_t& info) {
+  switch (info.si_code) {
+    case CLD_EXITED:
+      return (info.si_status & 0xff) << 8;
+    case CLD_DUMPED:
+      return (info.si_status & 0x7f) | 0x80;
+    default:
+      return info.si_status & 0x7f;
+  }
+}
+
+std::string duration_text(std::chrono::milliseconds timeout) {
+  if (timeout.count() % 1000 == 0) return std::to_string(timeout.count() / 1000) + " s";
+  return std::to_string(timeout.count()) + " ms";
+}
+
+// The daemon's pid from its pid file: one positive decimal number, optionally a newline.
+std::optional<pid_t> read_pid_file(const std::string& path, std::string* error) {
+  std::optional<std::string> text;
+  try {
+    text = read_file_if_exists(path);
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return std::nullopt;
+  }
+  if (!text) {
+    *error = path + " does not exist";
+    return std::nullopt;
+  }
+  std::string_view value = trim_right(*text);
+  pid_t pid = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), pid);
+  if (ec != std::errc() || end != value.data() + value.size() || pid <= 0) {
+    *error = path + ": expected a pid, found '" + std::string(value.substr(0, 32)) + "'";
+    return std::nullopt;
+  }
+  return pid;
+}
+
+}  // namespace
+
+ProcessRunner::ProcessRunner(ProcessRunnerOptions options) : options_(std::move(options)) {}
+
+// Opened on first use: a CPU-mode run starts no tool and opens nothing.
+void ProcessRunner::open_std_fds() {
+  if (output_) return;
+  null_in_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!null_in_) throw SysError("open /dev/null");
+  if (options_.output_to_kmsg) output_.reset(::open("/dev/kmsg", O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (!output_) output_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  if (!output_) throw SysError("open /dev/null");
+}
+
+pid_t ProcessRunner::spawn(const Command& command, int stdout_fd) {
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(command.path.c_str()));
+  for (const std::string& arg : command.args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  char* envp[] = {const_cast<char*>(kPath), nullptr};
+  open_std_fds();
+  const int in = null_in_.get();
+  const int err = output_.get();
+  Pipe exec_error = make_pipe(O_CLOEXEC);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork for " + command.path);
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    int error = 0;
+    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0 || ::dup2(in, 0) < 0 ||
+        ::dup2(stdout_fd, 1) < 0 || ::dup2(err, 2) < 0 ||
+        ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
+      error = errno;
+    } else {
+      ::execve(command.path.c_str(), argv.data(), envp);
+      error = errno;
+    }
+    [[maybe_unused]] ssize_t ignored = ::write(exec_error.write_end.get(), &error, sizeof error);
+    ::_exit(127);
+  }
+  ChildProcess child(pid);
+  exec_error.write_end.reset();
+  int error = 0;
+  ssize_t n;
+  while ((n = ::read(exec_error.read_end.get(), &error, sizeof error)) < 0 && errno == EINTR) {
+  }
+  if (n == sizeof error) {
+    child.wait();
+    throw SysError("run " + command.path, error);
+  }
+  return child.release();
+}
+
+ToolResult ProcessRunner::run(const Command& command, bool capture) {
+  ToolResult result;
+  if (!capture) {
+    open_std_fds();
+    ChildProcess child(spawn(command, output_.get()));
+    result.wait_status = child.wait();
+    return result;
+  }
+  Pipe out = make_pipe(O_CLOEXEC);
+  ChildProcess child(spawn(command, out.write_end.get()));
+  out.write_end.reset();
+  result.output = read_all(out.read_end.get());
+  result.wait_status = child.wait();
+  return result;
+}
+
+pid_t ProcessRunner::start(const Command& command) {
+  open_std_fds();
+  return spawn(command, output_.get());
+}
+
+pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& readiness) {
+  // Watching starts before the launcher does, so its line cannot be missed.
+  SyslogWatch syslog(options_.syslog_dir);
+  open_std_fds();
+  ChildProcess launcher(spawn(command, output_.get()));
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, launcher.pid(), 0)));
+  if (!pidfd) throw SysError("pidfd_open for " + readiness.name);
+
+  const auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
+  bool launcher_exited = false;
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      throw std::runtime_error(
+          readiness.name + " was not ready within " + duration_text(readiness.timeout) + " (set " +
+          readiness.timeout_setting + "=SECONDS); last syslog lines: " + syslog.last_lines());
+    pollfd fds[2] = {{pidfd.get(), POLLIN, 0}, {syslog.fd(), POLLIN, 0}};
+    const int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw SysError("poll while waiting for " + readiness.name);
+    if (fds[1].revents != 0 && syslog.consume(readiness.syslog_line)) break;
+    if (fds[0].revents != 0) {
+      siginfo_t info{};
+      if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info,
+                   WEXITED) != 0)
+        throw SysError("wait for " + readiness.name);
+      launcher.reaped();
+      const int status = wait_status_of(info);
+      syslog.consume(readiness.syslog_line);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(command.text() + " " + describe_wait_status(status) +
+                                 " before it was ready; last syslog lines: " + syslog.last_lines());
+      launcher_exited = true;
+      break;
+    }
+  }
+
+  std::string pid_file_error;
+  std::optional<pid_t> daemon = read_pid_file(readiness.pid_file, &pid_file_error);
+  if (launcher_exited) {
+    if (!daemon)
+      throw std::runtime_error(readiness.name +
+                               " is ready but its daemon cannot be found: " + pid_file_error);
+    return *daemon;
+  }
+  // Ready by its syslog line while the launcher still runs: the launcher is health-checked
+  // (it must go on running or exit 0) unless the daemon's own pid is known already.
+  const pid_t launcher_pid = launcher.release();
+  return daemon.value_or(launcher_pid);
+}
+
+std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+    if (info.si_pid == 0) return std::nullopt;  // our child, still running
+    const int status = wait_status_of(info);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;  // daemonized
+    return describe_wait_status(status);
+  }
+  if (errno != ECHILD) throw SysError("check pid " + std::to_string(pid));
+  // Not our child (a daemon its launcher forked): a pidfd tells whether it still runs.
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) {
+    if (errno == ESRCH) return std::string("is no longer running");
+    throw SysError("pidfd_open for pid " + std::to_string(pid));
+  }
+  pollfd fd{pidfd.get(), POLLIN, 0};
+  if (::poll(&fd, 1, 0) < 0) throw SysError("poll pidfd of pid " + std::to_string(pid));
+  if (fd.revents != 0) return std::string("has exited");
+  return std::nullopt;
+}
+
+}  // namespace ccinit::gpu

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "common/unique_fd.h"
+#include "helpers/gpu-configurator/tool_runner.h"
+
+namespace ccinit::gpu {
+
+struct ProcessRunnerOptions {
+  // Tool output goes to /dev/kmsg at nvrc.log=debug, like NVRC, else to /dev/null.
+  bool output_to_kmsg = false;
+  // Where PID 1 writes syslog.log; tests use their own directory.
+  std::string syslog_dir = "/run";
+};
+
+// Runs tools as child processes: fork+exec with PATH as the whole environment, stdin
+// /dev/null, fds above 2 closed, stdout/stderr per ProcessRunnerOptions (stdout through a
+// pipe when captured). Readiness is event-driven: poll on the launcher's pidfd and on
+// SyslogWatch's inotify descriptor, with the readiness timeout as the only timer.
+class ProcessRunner : public ToolRunner {
+ public:
+  explicit ProcessRunner(ProcessRunnerOptions options);
+  ToolResult run(const Command& command, bool capture) override;
+  pid_t start(const Command& command) override;
+  pid_t start_and_wait(const Command& command, const Readiness& readiness) override;
+  std::optional<std::string> check_running(pid_t pid) override;
+
+  static constexpr char kPath[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+
+ private:
+  void open_std_fds();
+  pid_t spawn(const Command& command, int stdout_fd);
+
+  ProcessRunnerOptions options_;
+  UniqueFd null_in_;
+  UniqueFd output_;
+};
+
+}  // namespace ccinit::gpu

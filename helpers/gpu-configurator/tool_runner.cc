@@ -1,0 +1,48 @@
+#include "helpers/gpu-configurator/tool_runner.h"
+
+#include <sys/wait.h>
+
+#include <cstring>
+
+namespace ccinit::gpu {
+
+std::string Command::text() const {
+  std::string out = path;
+  for (const std::string& arg : args) out += " " + arg;
+  return out;
+}
+
+bool ToolResult::ok() const {
+  return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
+}
+
+std::string describe_wait_status(int wait_status) {
+  if (WIFEXITED(wait_status))
+    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
+  if (WIFSIGNALED(wait_status)) {
+    const int sig = WTERMSIG(wait_status);
+    const char* name = ::sigdescr_np(sig);
+    return "was killed by signal " + std::to_string(sig) +
+           (name ? " (" + std::string(name) + ")" : "");
+  }
+  return "ended with wait status " + std::to_string(wait_status);
+}
+
+ToolResult DryRunRunner::run(const Command& command, bool) {
+  reporter_.info("would run: " + command.text());
+  return {};
+}
+
+pid_t DryRunRunner::start(const Command& command) {
+  reporter_.info("would start: " + command.text());
+  return 0;
+}
+
+pid_t DryRunRunner::start_and_wait(const Command& command, const Readiness& readiness) {
+  reporter_.info("would start: " + command.text() + " and wait up to " +
+                 std::to_string(readiness.timeout.count() / 1000) +
+                 " s for its launcher to exit 0 or '" + readiness.syslog_line + "' in syslog");
+  return 0;
+}
+
+}  // namespace ccinit::gpu

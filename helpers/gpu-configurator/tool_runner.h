@@ -1,0 +1,74 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "helpers/runtime/reporter.h"
+
+// How the GPU steps run NVIDIA's tools. An interface so unit tests check the step sequence
+// without processes; ProcessRunner (process_runner.h) is the real one, DryRunRunner reports.
+namespace ccinit::gpu {
+
+struct Command {
+  std::string path;               // absolute, e.g. /bin/nvidia-smi (argv[0] too)
+  std::vector<std::string> args;  // without argv[0]
+
+  // "path arg1 arg2", as shown in logs and dry runs.
+  std::string text() const;
+};
+
+struct ToolResult {
+  int wait_status = 0;  // as waitpid reports it
+  std::string output;   // stdout, when captured
+
+  bool ok() const;
+};
+
+// "exited with status 1", "was killed by signal 11 (Segmentation fault)".
+std::string describe_wait_status(int wait_status);
+
+// How a self-daemonizing tool (nvidia-persistenced) says it is ready: its launching process
+// exits 0, or `syslog_line` shows up in the syslog file; whichever comes first.
+struct Readiness {
+  std::string name;         // for messages: "nvidia-persistenced"
+  std::string syslog_line;  // "Local RPC services initialized"
+  std::chrono::milliseconds timeout{};
+  std::string timeout_setting;  // "nvrc.timeout.persistenced", named in the timeout error
+  std::string pid_file;         // where the daemon writes its pid
+};
+
+class ToolRunner {
+ public:
+  virtual ~ToolRunner() = default;
+  // Runs a short-lived tool to its end; its stdout is captured when `capture` is set.
+  // Throws when the tool cannot be started at all.
+  virtual ToolResult run(const Command& command, bool capture) = 0;
+  // Starts a daemon that stays in the foreground; returns its pid.
+  virtual pid_t start(const Command& command) = 0;
+  // Starts a self-daemonizing tool and waits for its readiness; returns the daemon's pid
+  // (from the pid file, else the launcher's). Throws when the launcher fails or crashes, or
+  // on timeout (naming the daemon and showing its last syslog lines).
+  virtual pid_t start_and_wait(const Command& command, const Readiness& readiness) = 0;
+  // nullopt while the daemon started as `pid` runs (or its launcher exited 0); otherwise
+  // how it ended.
+  virtual std::optional<std::string> check_running(pid_t pid) = 0;
+};
+
+// Runs nothing: logs "would run: <command>" and reports success (pid 0, no output).
+class DryRunRunner : public ToolRunner {
+ public:
+  explicit DryRunRunner(helper::Reporter& reporter) : reporter_(reporter) {}
+  ToolResult run(const Command& command, bool capture) override;
+  pid_t start(const Command& command) override;
+  pid_t start_and_wait(const Command& command, const Readiness& readiness) override;
+  std::optional<std::string> check_running(pid_t) override { return std::nullopt; }
+
+ private:
+  helper::Reporter& reporter_;
+};
+
+}  // namespace ccinit::gpu
