@@ -218,18 +218,33 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
   // Ready by its syslog line while the launcher still runs: the launcher is health-checked
   // (it must go on running or exit 0) unless the daemon's own pid is known already.
   const pid_t launcher_pid = launcher.release();
+  if (daemon && *daemon != launcher_pid) launcher_of_[*daemon] = launcher_pid;
   return daemon.value_or(launcher_pid);
 }
 
-std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
+std::optional<std::string> ProcessRunner::check_child(pid_t pid, bool* not_ours) {
+  *not_ours = false;
   siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
-    if (info.si_pid == 0) return std::nullopt;  // our child, still running
-    const int status = wait_status_of(info);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;  // daemonized
-    return describe_wait_status(status);
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    if (errno != ECHILD) throw SysError("check pid " + std::to_string(pid));
+    *not_ours = true;
+    return std::nullopt;
   }
-  if (errno != ECHILD) throw SysError("check pid " + std::to_string(pid));
+  if (info.si_pid == 0) return std::nullopt;  // still running
+  const int status = wait_status_of(info);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;  // daemonized
+  return describe_wait_status(status);
+}
+
+std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
+  if (auto launcher = launcher_of_.find(pid); launcher != launcher_of_.end()) {
+    bool not_ours;
+    if (auto ended = check_child(launcher->second, &not_ours))
+      return "has a launcher (pid " + std::to_string(launcher->second) + ") that " + *ended;
+  }
+  bool not_ours;
+  if (auto ended = check_child(pid, &not_ours)) return ended;
+  if (!not_ours) return std::nullopt;
   // Not our child (a daemon its launcher forked): a pidfd tells whether it still runs.
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {

@@ -31,9 +31,15 @@ class ProcessRunner : public ToolRunner {
 
  private:
   void open_std_fds();
+  // Our child still running or exited 0: nullopt; ended otherwise: how. nullopt as well,
+  // with *not_ours set, when `pid` is not our child.
+  std::optional<std::string> check_child(pid_t pid, bool* not_ours);
   pid_t spawn(const Command& command, int stdout_fd);
 
   ProcessRunnerOptions options_;
+  // Daemons that were ready (syslog line) while their launcher still ran: daemon -> launcher.
+  // The health check wants the launcher running or exited 0 as well.
+  std::map<pid_t, pid_t> launcher_of_;
   UniqueFd null_in_;
   UniqueFd output_;
 };

@@ -140,6 +140,34 @@ TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineBeforeTheLauncherExits) {
   kill_and_reap(pid);
 }
 
+TEST_F(ProcessRunnerTest, ALauncherFailingAfterSyslogReadinessFailsTheHealthCheck) {
+  ASSERT_EQ(::mkfifo((dir_.path() + "/go").c_str(), 0600), 0);
+  Command launcher = script(
+      "launcher",
+      "sleep 1000 </dev/null >/dev/null 2>&1 &\n"
+      "echo $! > @DIR@/daemon.pid\n"
+      "echo $$ > @DIR@/launcher.pid\n"
+      "echo \"nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "read line < @DIR@/go\n"
+      "exit 1\n");
+  pid_t daemon = runner_.start_and_wait(launcher, readiness());
+  EXPECT_EQ(std::to_string(daemon),
+            std::string(trim_right(read_file(dir_.path() + "/daemon.pid"))));
+  EXPECT_EQ(runner_.check_running(daemon), std::nullopt);
+  const pid_t launcher_pid = std::stoi(read_file(dir_.path() + "/launcher.pid"));
+  {
+    UniqueFd go(::open((dir_.path() + "/go").c_str(), O_WRONLY));
+    ASSERT_TRUE(go);
+    ASSERT_EQ(::write(go.get(), "\n", 1), 1);
+  }
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(launcher_pid), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_EQ(runner_.check_running(daemon),
+            "has a launcher (pid " + std::to_string(launcher_pid) + ") that exited with status 1");
+  kill_and_reap(launcher_pid);
+  kill_and_wait(daemon);
+}
+
 TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineInAFileCreatedOrRotatedLater) {
   dir_.write("syslog.log", "nvidia-persistenced: starting\n");
   Command launcher =
