@@ -82,16 +82,39 @@ TEST_F(GpuBootTest, ToolsGetAPlainEnvironment) {
   EXPECT_EQ(agent_file(boot, env), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n") << boot.describe();
 }
 
+// The commands gpu-configurator ran or started, in its order, from its debug log. Daemons
+// are not waited for, so calls.log may list one after a later step: the tool records itself
+// when it gets to run.
+std::vector<std::string> spawn_order(const Boot& boot) {
+  std::vector<std::string> commands;
+  for (const std::string& line : boot.kmsg_lines()) {
+    for (const std::string prefix :
+         {"<7>ccinit: gpu-configurator: running ", "<7>ccinit: gpu-configurator: starting "}) {
+      if (line.starts_with(prefix)) commands.push_back(line.substr(prefix.size()));
+    }
+  }
+  return commands;
+}
+
 TEST_F(GpuBootTest, DcgmStartsHostengineAndAnExporterUsingIt) {
   GpuGuest guest("1gpu", "");
-  Boot boot = guest.boot("nvrc.dcgm=on " + kShowCalls);
+  Boot boot = guest.boot("nvrc.log=debug nvrc.dcgm=on " + kShowCalls);
   expect_handed_off(boot, guest);
-  EXPECT_EQ(
-      guest.calls(),
-      (Calls{kModprobeOneGpu, kModprobeUvm, kPersistenced,
-             "nv-hostengine --service-account nvidia-dcgm --home-dir /tmp",
-             "dcgm-exporter -r localhost:5555 -f /etc/dcgm-exporter/default-counters.csv", kCtk}))
+  const std::string hostengine = "nv-hostengine --service-account nvidia-dcgm --home-dir /tmp";
+  const std::string exporter =
+      "dcgm-exporter -r localhost:5555 -f /etc/dcgm-exporter/default-counters.csv";
+  EXPECT_EQ(spawn_order(boot),
+            (Calls{"/sbin/" + kModprobeOneGpu, "/sbin/" + kModprobeUvm, "/bin/" + kPersistenced,
+                   "/bin/" + hostengine, "/bin/" + exporter, "/bin/" + kCtk}))
       << boot.describe();
+  // Each ran exactly once, and both daemons still run when the agent starts.
+  Calls calls = guest.calls(),
+        expected = {kModprobeOneGpu, kModprobeUvm, kPersistenced, hostengine, exporter, kCtk};
+  std::sort(calls.begin(), calls.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(calls, expected) << boot.describe();
+  for (const std::string& line : boot.kmsg_lines())
+    EXPECT_EQ(line.find("ccinit: daemon "), std::string::npos) << line;
 }
 
 TEST_F(GpuBootTest, ClockPowerAndReadyStateSettingsRunInOrder) {
