@@ -245,48 +245,22 @@ TEST_F(GpuBootTest, ExplicitGpuModeWithoutGpusPowersOff) {
 // tree: chrooted into the root in a private mount namespace where sysfs is mounted and the
 // tree is bound over /sys/bus/pci/devices (never a flag of the helper).
 ProgramRun run_helper_on_tree(const GpuGuest& guest, const std::vector<std::string>& args) {
-  ScratchDir capture("ccinit-gpu-dry-run");
-  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
   const std::string root = guest.root();
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0 || ::unshare(CLONE_NEWNS) != 0) _exit(120);
+  std::vector<std::string> argv = {"/usr/libexec/ccinit/gpu-configurator"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, std::vector<std::string>{}, [&] {
     auto mounted = [](const std::string& source, const std::string& target, const char* type,
                       unsigned long flags) {
       return ::mount(source.c_str(), target.c_str(), type, flags, nullptr) == 0;
     };
-    if (!mounted("none", "/", nullptr, MS_REC | MS_PRIVATE) ||
+    if (::unshare(CLONE_NEWNS) != 0 || !mounted("none", "/", nullptr, MS_REC | MS_PRIVATE) ||
         !mounted("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
         !mounted(guest.pci_tree(), root + "/sys/bus/pci/devices", nullptr, MS_BIND) ||
         !mounted("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
         !mounted("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV) ||
         ::chroot(root.c_str()) != 0 || ::chdir("/") != 0)
       _exit(121);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    std::vector<std::string> argv = {"/usr/libexec/ccinit/gpu-configurator"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> c_argv;
-    for (auto& a : argv) c_argv.push_back(a.data());
-    c_argv.push_back(nullptr);
-    char* envp[] = {nullptr};
-    ::execve(c_argv[0], c_argv.data(), envp);
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ProgramRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  run.out = read_text(out_path);
-  run.err = read_text(err_path);
-  return run;
+  });
 }
 
 TEST_F(GpuBootTest, DryRunOnACapturedTreePrintsThePlanAndRunsNothing) {

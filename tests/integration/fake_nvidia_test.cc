@@ -29,40 +29,14 @@ namespace fs = std::filesystem;
 // tool leaves in /run), with a plain environment.
 ProgramRun run_in_root(const std::string& root, const std::string& run_dir,
                        const std::vector<std::string>& argv) {
-  ScratchDir capture("ccinit-fake-tool");
-  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || err < 0 || in < 0) _exit(120);
-    if (::unshare(CLONE_NEWNS) != 0) _exit(121);
-    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(122);
-    if (::mount(run_dir.c_str(), (root + "/run").c_str(), nullptr, MS_BIND, nullptr) != 0)
-      _exit(123);
-    if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) _exit(124);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    char* envp[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
-                    const_cast<char*>("FAKE_TEST=1"), nullptr};
-    ::execve(args[0], args.data(), envp);
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ProgramRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  run.out = read_text(out_path);
-  run.err = read_text(err_path);
-  return run;
+  return run_program(
+      argv, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_TEST=1"}, [&] {
+        if (::unshare(CLONE_NEWNS) != 0) _exit(121);
+        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(122);
+        if (::mount(run_dir.c_str(), (root + "/run").c_str(), nullptr, MS_BIND, nullptr) != 0)
+          _exit(123);
+        if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) _exit(124);
+      });
 }
 
 class FakeNvidiaToolTest : public ::testing::Test {

@@ -88,12 +88,17 @@ std::string read_text(const std::string& path) {
   return out.str();
 }
 
-ProgramRun run_program(const std::vector<std::string>& argv) {
+ProgramRun run_program(const std::vector<std::string>& argv,
+                       const std::optional<std::vector<std::string>>& env,
+                       const std::function<void()>& in_child) {
   TempDir capture("ccinit-itest");
   const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
-  std::vector<char*> args;
+  std::vector<char*> args, envp;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  if (env)
+    for (const auto& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
 
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -102,11 +107,15 @@ ProgramRun run_program(const std::vector<std::string>& argv) {
     int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (in < 0 || out < 0 || err < 0) _exit(127);
+    if (in_child) in_child();
     ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::close_range(3, ~0U, 0);
-    ::execv(args[0], args.data());
+    if (env)
+      ::execve(args[0], args.data(), envp.data());
+    else
+      ::execv(args[0], args.data());
     _exit(127);
   }
   int status = 0;

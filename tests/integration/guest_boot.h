@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,8 +43,12 @@ struct ProgramRun {
   std::string err;
 };
 
-// Runs argv[0] with the arguments, stdin /dev/null, capturing stdout and stderr.
-ProgramRun run_program(const std::vector<std::string>& argv);
+// Runs argv[0] with the arguments, stdin /dev/null, capturing stdout and stderr. `env`
+// replaces the environment when given. `in_child` runs in the child before exec (private
+// mounts, chroot); it calls _exit() itself when it cannot set up.
+ProgramRun run_program(const std::vector<std::string>& argv,
+                       const std::optional<std::vector<std::string>>& env = std::nullopt,
+                       const std::function<void()>& in_child = {});
 
 std::string read_text(const std::string& path);
 std::string bin_dir();
