@@ -19,14 +19,6 @@ void make_fake_pci_tree(const std::string& topology, const std::string& dir) {
     throw std::runtime_error("make-fake-sysfs " + topology + " failed: " + run.err);
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
-}
-
 GpuGuest::GpuGuest(const std::string& topology, const std::string& fake_config,
                    const std::string& cc_guest)
     : tree_(scratch_.path() + "/pci-devices"), cc_guest_(cc_guest) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "tests/support/text_lines.h"
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +42,6 @@ class GpuGuest {
 // The text the agent printed between `FILE-BEGIN path` and `FILE-END path` (its cat:PATH
 // action), or nullopt.
 std::optional<std::string> agent_file(const Boot& boot, const std::string& path);
-std::vector<std::string> split_lines(const std::string& text);
+using ::ccinit::testing::split_lines;
 
 }  // namespace ccinit::itest

@@ -1,5 +1,7 @@
 #include "tests/integration/guest_boot.h"
 
+#include "tests/support/text_lines.h"
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
@@ -18,6 +20,7 @@
 namespace ccinit::itest {
 
 namespace fs = std::filesystem;
+using ::ccinit::testing::split_lines;
 
 namespace {
 
@@ -35,14 +38,6 @@ std::optional<std::string> namespaces_unavailable() {
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
   return std::string("cannot create PID/mount/net/UTS/IPC/cgroup namespaces: ") +
          (WIFEXITED(status) ? std::strerror(WEXITSTATUS(status)) : "probe crashed");
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
 }
 
 // Why this machine cannot give kata-agent what pid1-spec.md asks for, or "".
@@ -142,7 +137,7 @@ bool Boot::agent_reported() const {
 std::map<std::string, std::string> Boot::report() const {
   std::map<std::string, std::string> values;
   bool inside = false;
-  for (const std::string& line : lines_of(out)) {
+  for (const std::string& line : split_lines(out)) {
     if (line == "AGENT-REPORT-BEGIN") {
       inside = true;
     } else if (line == "AGENT-REPORT-END") {
@@ -156,7 +151,7 @@ std::map<std::string, std::string> Boot::report() const {
 }
 
 std::vector<std::string> Boot::kmsg_lines() const {
-  return lines_of(kmsg);
+  return split_lines(kmsg);
 }
 
 std::vector<std::string> Boot::power_off_lines() const {

@@ -1,5 +1,7 @@
 #include "tests/vm/vm_guest.h"
 
+#include "tests/support/text_lines.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -22,6 +24,7 @@ namespace ccinit::vmtest {
 namespace {
 
 namespace fs = std::filesystem;
+using ::ccinit::testing::split_lines;
 
 const std::string kImageDir = CCINIT_BINARY_DIR "/vm-images";
 const std::string kVmBoot = CCINIT_SOURCE_DIR "/scripts/vm-boot";
@@ -33,14 +36,6 @@ std::string read_text(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
 }
 
 // Runs argv with stdin /dev/null and stderr into `stderr_path`; returns the wait status.
