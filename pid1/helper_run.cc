@@ -57,7 +57,7 @@ class OutputLines {
     for (char c : bytes) {
       if (c == '\n') {
         finish(emit);
-      } else if (partial_.size() < 4096) {
+      } else if (partial_.size() <= kMaxLineBytes) {  // one byte more shows the cut
         partial_.push_back(c);
       }
     }
