@@ -13,7 +13,7 @@
 #include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
-#include "helpers/runtime/mount_point.h"
+#include "helpers/mounter/mount_point.h"
 
 namespace ccinit::mounter {
 

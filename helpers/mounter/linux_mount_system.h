@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "helpers/runtime/mount_plan.h"
+#include "helpers/mounter/mount_plan.h"
 
 namespace ccinit::mounter {
 

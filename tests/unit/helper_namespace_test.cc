@@ -21,7 +21,7 @@
 #include "common/file_io.h"
 #include "common/pipe.h"
 #include "helper_process.h"
-#include "helpers/runtime/mount_point.h"
+#include "helpers/mounter/mount_point.h"
 #include "skip_or_fail.h"
 
 namespace ccinit::testing {

@@ -1,4 +1,4 @@
-#include "helpers/runtime/mount_plan.h"
+#include "helpers/mounter/mount_plan.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -12,7 +12,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "helpers/runtime/mount_point.h"
+#include "helpers/mounter/mount_point.h"
 #include "recording_reporter.h"
 #include "skip_or_fail.h"
 

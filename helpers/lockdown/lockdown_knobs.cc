@@ -1,4 +1,4 @@
-#include "helpers/runtime/lockdown_knobs.h"
+#include "helpers/lockdown/lockdown_knobs.h"
 
 #include <sys/stat.h>
 

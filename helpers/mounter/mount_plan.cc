@@ -1,4 +1,4 @@
-#include "helpers/runtime/mount_plan.h"
+#include "helpers/mounter/mount_plan.h"
 
 #include <sys/mount.h>
 

@@ -1,4 +1,4 @@
-#include "helpers/runtime/mount_point.h"
+#include "helpers/mounter/mount_point.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
