@@ -1,5 +1,7 @@
 #include "common/cmdline_config.h"
 
+#include "common/helper_table.h"
+
 #include "common/log_escape.h"
 
 #include <algorithm>
@@ -323,25 +325,27 @@ constexpr std::string_view kTimeoutPrefix = "nvrc.timeout.";
 constexpr std::string_view kExtensionPrefix = "kata.extension.";
 constexpr std::string_view kVeritySuffix = "verity_params";
 
+std::string timeout_list() {
+  std::string out;
+  for (std::string_view name : timeout_names()) {
+    if (!out.empty()) out += ',';
+    out += name;
+  }
+  return out;
+}
+
 std::string known_keys() {
   std::string out;
   for (const Setting& s : kSettings) {
     out += s.key;
     out += ", ";
   }
-  out += kTimeoutPrefix;
-  out += '{';
-  for (std::size_t i = 0; i < kTimeoutNames.size(); ++i) {
-    if (i) out += ',';
-    out += kTimeoutNames[i];
-  }
-  out += '}';
-  return out;
+  return out + std::string(kTimeoutPrefix) + "{" + timeout_list() + "}";
 }
 
 std::optional<std::size_t> timeout_index(std::string_view name) {
-  for (std::size_t i = 0; i < kTimeoutNames.size(); ++i)
-    if (kTimeoutNames[i] == name) return i;
+  for (std::size_t i = 0; i < timeout_names().size(); ++i)
+    if (timeout_names()[i] == name) return i;
   return std::nullopt;
 }
 
@@ -445,7 +449,7 @@ class CmdlineParser {
     for (std::size_t i = 0; i < timeouts_.size(); ++i) {
       if (!timeouts_[i]) continue;
       wire::HelperTimeout* timeout = config_.add_timeouts();
-      timeout->set_name(std::string(kTimeoutNames[i]));
+      timeout->set_name(std::string(timeout_names()[i]));
       timeout->set_seconds(*timeouts_[i]);
     }
     for (auto& [name, verity] : extensions_) *config_.add_extensions() = std::move(verity);
@@ -456,7 +460,15 @@ class CmdlineParser {
   void take(const Param& param) {
     if (param.key.starts_with("nvrc.")) {
       if (param.key.starts_with(kTimeoutPrefix)) {
-        auto index = timeout_index(param.key.substr(kTimeoutPrefix.size()));
+        const std::string_view name = param.key.substr(kTimeoutPrefix.size());
+        if (const HelperInfo* helper = find_helper(name);
+            helper && helper->stage == HelperStage::kFirst)
+          fail(param, "the " + std::string(name) +
+                          " runs before the kernel command line is read, so its timeout (" +
+                          std::to_string(helper->default_timeout_seconds) +
+                          " s) cannot be set; settable: " + std::string(kTimeoutPrefix) + "{" +
+                          timeout_list() + "}");
+        auto index = timeout_index(name);
         if (!index) unknown(param);
         std::string_view value = required_value(param, kTimeoutExpected);
         auto seconds = parse_decimal<std::uint32_t>(value);
@@ -498,11 +510,23 @@ class CmdlineParser {
 
   wire::Config config_;
   std::map<std::string, Param, std::less<>> first_seen_;
-  std::array<std::optional<std::uint32_t>, kTimeoutNames.size()> timeouts_;
+  std::vector<std::optional<std::uint32_t>> timeouts_ =
+      std::vector<std::optional<std::uint32_t>>(timeout_names().size());
   std::map<std::string, wire::ExtensionVerity, std::less<>> extensions_;
 };
 
 }  // namespace
+
+std::span<const std::string_view> timeout_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const HelperInfo& helper : kHelpers)
+      if (helper.stage == HelperStage::kPlanned) out.push_back(helper.name);
+    out.insert(out.end(), kDaemonTimeoutNames.begin(), kDaemonTimeoutNames.end());
+    return out;
+  }();
+  return names;
+}
 
 wire::Config parse_cmdline(std::string_view cmdline) {
   return CmdlineParser().parse(cmdline);

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -19,11 +20,14 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The <name>s accepted in nvrc.timeout.<name>=SECONDS: the helpers, and the readiness wait
-// for nvidia-persistenced.
-inline constexpr std::array<std::string_view, 5> kTimeoutNames = {
-    "mounter", "gpu-configurator", "fabric-launcher", "lockdown", "persistenced"};
+// The daemons whose readiness wait has a timeout of its own, nvrc.timeout.<name>.
+inline constexpr std::array<std::string_view, 1> kDaemonTimeoutNames = {"persistenced"};
 inline constexpr std::uint32_t kMaxTimeoutSeconds = 86400;
+
+// The <name>s accepted in nvrc.timeout.<name>=SECONDS, in this order: the helpers of
+// helpers/helpers.table that run after the command line is read, then kDaemonTimeoutNames.
+// The mounter's timeout is refused: it runs before the command line can be read.
+std::span<const std::string_view> timeout_names();
 
 // Parses the kernel command line (the text of /proc/cmdline) into the one validated config.
 // Tokenized like the kernel does (whitespace-separated, double quotes group, a lone `--`
@@ -31,7 +35,7 @@ inline constexpr std::uint32_t kMaxTimeoutSeconds = 86400;
 // ConfigError; keys outside nvrc.* and kata.extension.<name>.verity_params are ignored.
 // Word values (booleans, nvrc.mode, nvrc.log, nvrc.fm.rail.policy) are matched without
 // regard to ASCII case, as NVRC did; nvrc.smi.srs is case-sensitive. Extensions are stored
-// sorted by name with lower-case hex, timeouts in kTimeoutNames order.
+// sorted by name with lower-case hex, timeouts in timeout_names() order.
 wire::Config parse_cmdline(std::string_view cmdline);
 
 // Timeout for a helper (or daemon readiness) named by nvrc.timeout.<name>, else fallback.

@@ -44,8 +44,7 @@ class Boot {
 };
 
 void Boot::run_step(const HelperStep& step) {
-  HelperInvocation invocation{
-      step.name, std::string(kHelperDir) + "/" + step.name, step.timeout, {}};
+  HelperInvocation invocation{step.name, step.path, step.timeout, {}};
   *invocation.request.mutable_config() = config_;
   HelperOutcome outcome =
       run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
@@ -114,7 +113,8 @@ void Boot::run() {
   reboot(RB_DISABLE_CAD);
   log_.logger().info("ccinit {} starting as PID 1", CCINIT_VERSION);
 
-  run_step(mounter_step(config_));
+  // The mounter: the command line needs /proc; the config it gets is the defaults.
+  for (const auto& step : helpers_before_cmdline()) run_step(step);
   set_crash_log_fd(log_.fd_for_crash());
   try {
     syslog_.emplace(kSyslogSocket, kSyslogFile, log_);
@@ -136,7 +136,7 @@ void Boot::run() {
 
   std::vector<HelperStep> steps;
   try {
-    steps = helpers_after_mount(config_);
+    steps = helpers_after_cmdline(config_);
   } catch (const ConfigError& e) {
     fail(std::string("bad kernel command line: ") + e.what());
   }

@@ -229,7 +229,7 @@ TEST(CmdlineConfig, FabricManager) {
 }
 
 TEST(CmdlineConfig, TimeoutsForEveryName) {
-  for (std::string_view name : kTimeoutNames) {
+  for (std::string_view name : timeout_names()) {
     SCOPED_TRACE(name);
     for (std::uint32_t seconds : {1u, 45u, 86400u}) {
       wire::Config c =
@@ -238,7 +238,7 @@ TEST(CmdlineConfig, TimeoutsForEveryName) {
       EXPECT_EQ(c.timeouts(0).name(), name);
       EXPECT_EQ(c.timeouts(0).seconds(), seconds);
       EXPECT_EQ(timeout_seconds(c, name, 7), seconds);
-      for (std::string_view other : kTimeoutNames) {
+      for (std::string_view other : timeout_names()) {
         if (other == name) continue;
         EXPECT_EQ(timeout_seconds(c, other, 7), 7u) << other;
       }
@@ -248,14 +248,28 @@ TEST(CmdlineConfig, TimeoutsForEveryName) {
 
 TEST(CmdlineConfig, TimeoutsAreStoredInAFixedOrder) {
   wire::Config c = parse_cmdline(
-      "nvrc.timeout.persistenced=5 nvrc.timeout.lockdown=4 nvrc.timeout.fabric-launcher=3 "
-      "nvrc.timeout.gpu-configurator=2 nvrc.timeout.mounter=1");
-  ASSERT_EQ(c.timeouts_size(), 5);
-  for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(c.timeouts(i).name(), kTimeoutNames[i]);
+      "nvrc.timeout.persistenced=4 nvrc.timeout.lockdown=3 nvrc.timeout.fabric-launcher=2 "
+      "nvrc.timeout.gpu-configurator=1");
+  ASSERT_EQ(timeout_names().size(), 4u);
+  ASSERT_EQ(c.timeouts_size(), 4);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.timeouts(i).name(), timeout_names()[i]);
     EXPECT_EQ(c.timeouts(i).seconds(), static_cast<std::uint32_t>(i + 1));
   }
-  EXPECT_EQ(timeout_seconds(wire::Config(), "mounter", 30), 30u);
+  EXPECT_EQ(timeout_seconds(wire::Config(), "lockdown", 30), 30u);
+}
+
+// The names come from helpers/helpers.table: every helper that runs after the command line
+// is read, then the daemons. The mounter runs before /proc/cmdline can be read, so a
+// timeout for it could never act.
+TEST(CmdlineConfig, TimeoutNamesFollowTheHelperTable) {
+  EXPECT_EQ(std::vector<std::string_view>(timeout_names().begin(), timeout_names().end()),
+            (std::vector<std::string_view>{"gpu-configurator", "fabric-launcher", "lockdown",
+                                           "persistenced"}));
+  EXPECT_EQ(error_of("nvrc.timeout.mounter=10"),
+            "nvrc.timeout.mounter=10: the mounter runs before the kernel command line is read, "
+            "so its timeout (30 s) cannot be set; settable: "
+            "nvrc.timeout.{gpu-configurator,fabric-launcher,lockdown,persistenced}");
 }
 
 TEST(CmdlineConfig, VerityParams) {
@@ -436,7 +450,7 @@ TEST(CmdlineConfig, BadFabricManager) {
 TEST(CmdlineConfig, BadTimeouts) {
   const std::string e = "expected whole seconds from 1 to 86400";
   std::vector<BadCase> cases;
-  for (std::string_view name : kTimeoutNames)
+  for (std::string_view name : timeout_names())
     for (std::string value :
          {"0", "86401", "-1", "1.5", "10s", "4294967296", "99999999999999999999", "abc"})
       cases.push_back({"nvrc.timeout." + std::string(name) + "=" + value, e});
@@ -458,7 +472,7 @@ TEST(CmdlineConfig, UnknownNvrcKeys) {
        {"nvrc.mode", "nvrc.log", "nvrc.smi.lgc", "nvrc.smi.lmc", "nvrc.smi.pl", "nvrc.smi.srs",
         "nvrc.uvm.persistence.mode", "nvrc.dcgm", "nvrc.fm.mode", "nvrc.fm.rail.policy"})
     EXPECT_NE(msg.find(std::string(key) + ","), std::string::npos) << key << " in " << msg;
-  for (std::string_view name : kTimeoutNames)
+  for (std::string_view name : timeout_names())
     EXPECT_NE(msg.find(name), std::string::npos) << name << " in " << msg;
   EXPECT_NE(msg.find("nvrc.timeout."), std::string::npos) << msg;
 }
@@ -571,7 +585,7 @@ std::vector<std::string> all_value_keys() {
                                    "nvrc.dcgm",
                                    "nvrc.fm.mode",
                                    "nvrc.fm.rail.policy"};
-  for (std::string_view name : kTimeoutNames) keys.push_back("nvrc.timeout." + std::string(name));
+  for (std::string_view name : timeout_names()) keys.push_back("nvrc.timeout." + std::string(name));
   keys.push_back("kata.extension.gpu.verity_params");
   return keys;
 }
@@ -637,7 +651,7 @@ TEST(CmdlineConfig, EveryKeyOnlyOnce) {
 
 TEST(CmdlineConfig, DistinctNamesAreNotDuplicates) {
   wire::Config c = parse_cmdline(
-      "nvrc.timeout.mounter=1 nvrc.timeout.lockdown=2 kata.extension.a.verity_params=" +
+      "nvrc.timeout.gpu-configurator=1 nvrc.timeout.lockdown=2 kata.extension.a.verity_params=" +
       good_verity_fields() + " kata.extension.b.verity_params=" + good_verity_fields() +
       " kata.extension.A.verity_params=" + good_verity_fields());
   EXPECT_EQ(c.timeouts_size(), 2);
@@ -800,7 +814,7 @@ TEST(CmdlineConfig, DescribeEverythingInAStableOrder) {
                           ",data_blocks=262144,data_block_size=4096,hash_block_size=512";
   wire::Config c = parse_cmdline(
       "kata.extension.gpu.verity_params=" + ext +
-      " nvrc.timeout.persistenced=1200 nvrc.timeout.mounter=10 nvrc.fm.rail.policy=GREEDY "
+      " nvrc.timeout.persistenced=1200 nvrc.timeout.lockdown=10 nvrc.fm.rail.policy=GREEDY "
       "nvrc.fm.mode=0 nvrc.dcgm=yes nvrc.uvm.persistence.mode=0 nvrc.smi.srs=enabled "
       "nvrc.smi.pl=450 nvrc.smi.lmc=5001 nvrc.smi.lgc=300,1980 nvrc.log=TRACE nvrc.mode=cpu");
   const std::string expected =
@@ -814,7 +828,7 @@ TEST(CmdlineConfig, DescribeEverythingInAStableOrder) {
       "nvrc.dcgm=on\n"
       "nvrc.fm.mode=0\n"
       "nvrc.fm.rail.policy=greedy\n"
-      "nvrc.timeout.mounter=10\n"
+      "nvrc.timeout.lockdown=10\n"
       "nvrc.timeout.persistenced=1200\n"
       "kata.extension.gpu.verity_params=" +
       ext + "\n";
