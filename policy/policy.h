@@ -6,7 +6,7 @@
 #include <string_view>
 
 // The compiled form of a policy/<helper>.policy file. policyc generates one
-// `extern const ccinit::policy::Policy kPolicy;` per helper from the text file; the helper
+// `const ccinit::policy::Policy policy_<helper>` per helper from the text file; the helper
 // runtime turns it into a seccomp filter with libseccomp at start-up.
 namespace ccinit::policy {
 
@@ -46,8 +46,5 @@ inline constexpr std::array<std::string_view, 5> kNeverAllowed = {"ptrace", "bpf
 // Refused like kNeverAllowed unless the policy says `@allow module-loading`.
 inline constexpr std::array<std::string_view, 3> kModuleLoading = {"init_module", "finit_module",
                                                                    "delete_module"};
-
-// Defined in the code that policyc generates for each helper.
-extern const Policy kPolicy;
 
 }  // namespace ccinit::policy

@@ -17,7 +17,8 @@
 
 namespace {
 
-constexpr const char* kUsage = "usage: policyc --name NAME --output OUT.cc INPUT.policy";
+constexpr const char* kUsage =
+    "usage: policyc --name NAME --symbol IDENT --output OUT.cc INPUT.policy";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "policyc: %s\n%s\n", message.c_str(), kUsage);
@@ -58,24 +59,27 @@ void write_output(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string name, output, input;
+  std::string name, symbol, output, input;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if ((arg == "--name" || arg == "--output") && i + 1 < argc) {
-      (arg == "--name" ? name : output) = argv[++i];
+    if ((arg == "--name" || arg == "--output" || arg == "--symbol") && i + 1 < argc) {
+      (arg == "--name" ? name : arg == "--output" ? output : symbol) = argv[++i];
     } else if (!arg.starts_with("-") && input.empty()) {
       input = arg;
     } else {
       return usage_error("unexpected argument '" + std::string(arg) + "'");
     }
   }
-  if (name.empty() || output.empty() || input.empty()) return usage_error("missing arguments");
+  if (name.empty() || symbol.empty() || output.empty() || input.empty())
+    return usage_error("missing arguments");
   if (!valid_name(name))
     return usage_error("--name " + name + ": expected a helper name ([a-z0-9_-]+)");
+  if (!valid_name(symbol) || symbol.find('-') != std::string::npos || symbol[0] <= '9')
+    return usage_error("--symbol " + symbol + ": expected a C++ identifier ([a-z_][a-z0-9_]*)");
 
   try {
     const auto policy = ccinit::policy::parse_policy_file(input);
-    write_output(output, ccinit::policy::generate_policy_source(policy, name));
+    write_output(output, ccinit::policy::generate_policy_source(policy, name, symbol));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

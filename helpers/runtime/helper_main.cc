@@ -34,20 +34,20 @@ namespace {
 // is readable, sigaltstack is queried on every throw, and the shared libgcc unwinder of
 // these dynamic builds takes a futex lock. Only sanitizer builds (never shipped) get them,
 // so the shipped (static) policies stay exactly what the helpers need.
-const policy::Policy& effective_policy() {
-  static const std::vector<policy::Rule> rules = [] {
-    std::vector<policy::Rule> all(policy::kPolicy.rules.begin(), policy::kPolicy.rules.end());
+const policy::Policy& effective_policy(const policy::Policy& shipped) {
+  static const std::vector<policy::Rule> rules = [&] {
+    std::vector<policy::Rule> all(shipped.rules.begin(), shipped.rules.end());
     all.push_back({"pipe2", {}, "sanitizer build only: pipe2"});
     all.push_back({"sigaltstack", {}, "sanitizer build only: sigaltstack"});
     all.push_back({"futex", {}, "sanitizer build only: futex"});
     return all;
   }();
-  static const policy::Policy policy{policy::kPolicy.helper, policy::kPolicy.loads_modules, rules};
+  static const policy::Policy policy{shipped.helper, shipped.loads_modules, rules};
   return policy;
 }
 #else
-const policy::Policy& effective_policy() {
-  return policy::kPolicy;
+const policy::Policy& effective_policy(const policy::Policy& shipped) {
+  return shipped;
 }
 #endif
 
@@ -65,12 +65,12 @@ void write_line(int fd, const std::string& text) {
 // filter: the last step before the helper's code, so everything after it is confined.
 void confine(const HelperSpec& spec) {
   try {
-    restrict_capabilities(spec.capabilities);
+    restrict_capabilities({spec.capabilities.begin(), spec.capabilities.end()});
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot restrict capabilities: ") + e.what());
   }
   try {
-    load_seccomp_filter(effective_policy());
+    load_seccomp_filter(effective_policy(spec.policy));
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot load the seccomp filter: ") + e.what());
   }
@@ -78,7 +78,7 @@ void confine(const HelperSpec& spec) {
 
 // Confines the process and reports the confinement as the kernel then sees it.
 void confine_and_report(const HelperSpec& spec, Reporter& reporter) {
-  const std::string caps = capability_names(spec.capabilities);
+  const std::string caps = capability_names({spec.capabilities.begin(), spec.capabilities.end()});
   confine(spec);
   reporter.debug(describe_confinement(kProcStatus, caps));
 }
@@ -134,7 +134,10 @@ void close_inherited_fds() {
 
 std::string help_text(const HelperSpec& spec) {
   const std::string name(spec.name);
-  const std::string caps = spec.capabilities.empty() ? "none" : capability_names(spec.capabilities);
+  const std::string caps =
+      spec.capabilities.empty()
+          ? "none"
+          : capability_names({spec.capabilities.begin(), spec.capabilities.end()});
   return name + ": " + std::string(spec.summary) + "\n" + usage_line(name) +
          "\n"
          "  --cmdline TEXT   kernel command line to act on (default: /proc/cmdline)\n"
@@ -188,7 +191,7 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
   }
   if (options.print_policy) {
     try {
-      write_all(STDOUT_FILENO, describe_seccomp_filter(effective_policy()));
+      write_all(STDOUT_FILENO, describe_seccomp_filter(effective_policy(spec.policy)));
     } catch (const std::exception& e) {
       write_line(STDERR_FILENO, name + ": cannot describe the policy: " + e.what());
       return 1;

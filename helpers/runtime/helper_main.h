@@ -1,8 +1,8 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <string_view>
-#include <vector>
 
 #include "helpers/runtime/reporter.h"
 #include "policy/policy.h"
@@ -10,13 +10,16 @@
 
 namespace ccinit::helper {
 
-// What a helper declares about itself; the runtime does the rest.
+// What a helper is (from helpers/helpers.table, see entry/) and does; the runtime does the
+// rest.
 struct HelperSpec {
   std::string_view name;
   std::string_view summary;  // one line for --help
   // Capabilities (CAP_*) kept in the bounding, permitted and effective sets; all others are
   // dropped before the helper's own code runs.
-  std::vector<int> capabilities;
+  std::span<const int> capabilities;
+  // Its seccomp allow-list, compiled by policyc from policy/<name>.policy.
+  const policy::Policy& policy;
   // The helper's job. With request.dry_run() it only reports what it would do. Throwing
   // any std::exception fails the helper with the exception's message as the result error.
   std::function<void(const wire::Request&, Reporter&)> run;

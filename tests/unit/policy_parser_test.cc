@@ -353,22 +353,24 @@ TEST_F(PolicyParserTest, GeneratedSourceIsDeterministic) {
   TempDir a{"policy_test"}, b{"policy_test"};
   a.write("runtime.policy", inc);
   b.write("runtime.policy", inc);
-  const auto out_a = generate_policy_source(parse_policy_file(a.write("x.policy", top)), "x");
-  const auto out_b = generate_policy_source(parse_policy_file(b.write("x.policy", top)), "x");
+  const auto out_a =
+      generate_policy_source(parse_policy_file(a.write("x.policy", top)), "x", "policy_x");
+  const auto out_b =
+      generate_policy_source(parse_policy_file(b.write("x.policy", top)), "x", "policy_x");
   EXPECT_EQ(out_a, out_b);
   EXPECT_EQ(out_a.find(a.path()), std::string::npos);
   EXPECT_NE(out_a.find("\"runtime.policy:2: read\""), std::string::npos) << out_a;
   EXPECT_NE(out_a.find("{1, Op::kGt, 0x0, 0x2}"), std::string::npos) << out_a;
-  EXPECT_NE(out_a.find("const Policy kPolicy = {\"x\", false, kRules};"), std::string::npos);
+  EXPECT_NE(out_a.find("const Policy policy_x = {\"x\", false, kRules};"), std::string::npos);
 }
 
 TEST_F(PolicyParserTest, GeneratedSourceEscapesTextAndHandlesAnEmptyPolicy) {
   ParsedPolicy p;
   p.rules.push_back({"read", {}, "a \"b\" \\ c\n\x01"});
-  const auto src = generate_policy_source(p, "x");
+  const auto src = generate_policy_source(p, "x", "policy_x");
   EXPECT_NE(src.find(R"({"read", {}, "a \"b\" \\ c\012\001"},)"), std::string::npos) << src;
-  const auto empty = generate_policy_source(parse("# nothing\n"), "empty");
-  EXPECT_NE(empty.find("const Policy kPolicy = {\"empty\", false, {}};"), std::string::npos)
+  const auto empty = generate_policy_source(parse("# nothing\n"), "empty", "policy_empty");
+  EXPECT_NE(empty.find("const Policy policy_empty = {\"empty\", false, {}};"), std::string::npos)
       << empty;
 }
 
@@ -416,7 +418,8 @@ TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
   dir_.write("runtime.policy", "# base\nread\n");
   const auto good = dir_.write("good.policy", "# x\n@include runtime.policy\n# why\nwrite\n");
   const auto out = dir_ / "good_policy.cc";
-  auto r = policyc("--name good --output " + out.string() + " " + good.string());
+  auto r =
+      policyc("--name good --symbol policy_good --output " + out.string() + " " + good.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::ifstream in(out);
@@ -427,7 +430,7 @@ TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
 
   const auto bad = dir_.write("bad.policy", "# x\n@include runtime.policy\n# why\nptrace\n");
   const auto bad_out = dir_ / "bad_policy.cc";
-  r = policyc("--name bad --output " + bad_out.string() + " " + bad.string());
+  r = policyc("--name bad --symbol policy_bad --output " + bad_out.string() + " " + bad.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, bad.string() +
                        ":4: ptrace is never allowed: the fixed prologue refuses "

@@ -16,6 +16,10 @@
 #include "helpers/runtime/helper_main.h"
 #include "proto/frame.h"
 
+namespace ccinit::policy {
+extern const Policy policy_lockdown;
+}
+
 namespace {
 
 constexpr std::string_view kModeKey = "test.bad_helper=";
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
       .summary =
           "test stand-in that misbehaves as test.bad_helper= on the kernel command line says",
       .capabilities = {},
+      .policy = ccinit::policy::policy_lockdown,
       .run = [&mode](const ccinit::wire::Request&,
                      ccinit::helper::Reporter& reporter) { misbehave(mode, reporter); },
   };

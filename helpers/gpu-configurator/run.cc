@@ -1,0 +1,18 @@
+#include "helpers/gpu-configurator/configure.h"
+#include "helpers/gpu-configurator/process_runner.h"
+#include "proto/ccinit.pb.h"
+
+namespace ccinit::helpers::gpu_configurator {
+
+void run(const wire::Request& request, helper::Reporter& reporter) {
+  const bool debug = request.config().log_level() >= wire::LOG_DEBUG;
+  if (request.dry_run()) {
+    gpu::DryRunRunner runner(reporter);
+    gpu::configure(request, reporter, gpu::HostPaths{}, runner);
+  } else {
+    gpu::ProcessRunner runner(gpu::ProcessRunnerOptions{.output_to_kmsg = debug});
+    gpu::configure(request, reporter, gpu::HostPaths{}, runner);
+  }
+}
+
+}  // namespace ccinit::helpers::gpu_configurator
