@@ -76,10 +76,19 @@ void confine(const HelperSpec& spec) {
   }
 }
 
-// Confines the process and reports the confinement as the kernel then sees it.
-void confine_and_report(const HelperSpec& spec, Reporter& reporter) {
-  const std::string caps = capability_names({spec.capabilities.begin(), spec.capabilities.end()});
+// Whether PID 1 will show a debug event: at nvrc.log=debug and above, or when the level is
+// not known yet (the mounter runs before the command line is read; PID 1 holds its records
+// until it knows the level). Reading /proc back for a line nobody sees is boot time wasted.
+bool debug_shown(const wire::Request& request) {
+  const wire::Config& config = request.config();
+  return !config.log_level_set() || config.log_level() >= wire::LOG_DEBUG;
+}
+
+// Confines the process and, when `report`, reports the confinement as the kernel then sees it.
+void confine_and_report(const HelperSpec& spec, bool report, Reporter& reporter) {
   confine(spec);
+  if (!report) return;
+  const std::string caps = capability_names({spec.capabilities.begin(), spec.capabilities.end()});
   reporter.debug(describe_confinement(kProcStatus, caps));
 }
 
@@ -108,7 +117,7 @@ int protocol_main(const HelperSpec& spec) {
   bool ok = false;
   std::string error;
   try {
-    confine_and_report(spec, reporter);
+    confine_and_report(spec, debug_shown(request), reporter);
     spec.run(request, reporter);
     ok = true;
   } catch (const std::exception& e) {
@@ -202,7 +211,7 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
   ConsoleReporter reporter(name, STDOUT_FILENO);
   try {
     wire::Request request = manual_request(options);
-    confine_and_report(spec, reporter);
+    confine_and_report(spec, /*report=*/true, reporter);
     // What the helper acts on, as a person running it by hand needs to see it.
     const std::string config = describe_config(request.config());
     for (std::size_t start = 0, end; start < config.size(); start = end + 1) {
