@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "common/helper_table.h"
 #include "tests/integration/guest_boot.h"
 
 namespace ccinit::itest {
@@ -35,9 +37,20 @@ TEST_F(Mkrootfs, LaysOutTheGuestRoot) {
     return read_text(a) == read_text(b);
   };
   EXPECT_TRUE(same_bytes(root + "/sbin/init", bin_dir() + "/ccinit"));
-  for (const char* helper : {"mounter", "gpu-configurator", "fabric-launcher", "lockdown"})
-    EXPECT_TRUE(same_bytes(root + "/usr/libexec/ccinit/" + helper, bin_dir() + "/" + helper))
-        << helper;
+  // Exactly the helpers of helpers/helpers.table, each a relative link to the one executable
+  // (cmake --install's layout).
+  std::set<std::string> installed, expected;
+  for (const auto& entry : fs::directory_iterator(root + "/usr/libexec/ccinit"))
+    installed.insert(entry.path().filename());
+  for (const HelperInfo& helper : kHelpers) {
+    const std::string name(helper.name);
+    expected.insert(name);
+    const std::string path = root + "/usr/libexec/ccinit/" + name;
+    EXPECT_TRUE(fs::is_symlink(path)) << path;
+    EXPECT_EQ(fs::read_symlink(path), "../../../sbin/init") << path;
+    EXPECT_TRUE(same_bytes(path, bin_dir() + "/ccinit")) << path;
+  }
+  EXPECT_EQ(installed, expected);
   EXPECT_TRUE(same_bytes(root + "/usr/bin/kata-agent", bin_dir() + "/ccinit-test-agent"));
 
   struct stat console {};

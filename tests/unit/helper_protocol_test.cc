@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/helper_table.h"
 #include "helper_process.h"
 #include "helpers/gpu-configurator/pci_topology.h"
 #include "proto/channel.h"
@@ -11,7 +12,12 @@
 namespace ccinit::testing {
 namespace {
 
-const char* const kHelpers[] = {"mounter", "lockdown", "gpu-configurator", "fabric-launcher"};
+// Every helper of helpers/helpers.table.
+std::vector<std::string> helper_names() {
+  std::vector<std::string> names;
+  for (const HelperInfo& helper : ccinit::kHelpers) names.emplace_back(helper.name);
+  return names;
+}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -74,7 +80,7 @@ const wire::LogRecord* find_log(const DecodedEvents& d, const std::string& prefi
 }
 
 TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
-  for (const char* helper : kHelpers) {
+  for (const std::string& helper : helper_names()) {
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--help"});
     EXPECT_TRUE(run.exited_with(0)) << run.describe();
@@ -92,7 +98,7 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
 }
 
 TEST(HelperCli, UnknownFlagIsAOneLineUsageErrorWithStatusTwo) {
-  for (const char* helper : kHelpers) {
+  for (const std::string& helper : helper_names()) {
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--dry-run", "--bogus"});
     EXPECT_TRUE(run.exited_with(2)) << run.describe();
@@ -143,7 +149,7 @@ TEST(HelperDryRun, MounterSaysWhatItWouldDoUnderItsPolicy) {
 }
 
 TEST(HelperDryRun, EachHelperIsConfined) {
-  for (const char* helper : kHelpers) {
+  for (const std::string& helper : helper_names()) {
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--dry-run", "--cmdline", ""});
     EXPECT_EQ(confinement_field(run.out, "Seccomp"), "2") << run.describe();
