@@ -4,6 +4,10 @@
 #include "helpers/gpu-configurator/process_runner.h"
 #include "helpers/runtime/helper_main.h"
 
+namespace ccinit::policy {
+extern const Policy policy_gpu_configurator;
+}
+
 int main(int argc, char** argv) {
   using namespace ccinit;
   helper::HelperSpec spec{
@@ -28,6 +32,7 @@ int main(int argc, char** argv) {
               CAP_SETGID,
               CAP_CHOWN,
           },
+      .policy = policy::policy_gpu_configurator,
       .run =
           [](const wire::Request& request, helper::Reporter& reporter) {
             const wire::Config& config = request.config();

@@ -89,6 +89,10 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
 
 }  // namespace
 
+namespace ccinit::policy {
+extern const Policy policy_lockdown;
+}
+
 int main(int argc, char** argv) {
   const std::string mode = mode_from_cmdline();
   ccinit::helper::HelperSpec spec{
@@ -96,6 +100,7 @@ int main(int argc, char** argv) {
       .summary =
           "test stand-in that misbehaves as test.bad_helper= on the kernel command line says",
       .capabilities = {},
+      .policy = ccinit::policy::policy_lockdown,
       .run = [&mode](const ccinit::wire::Request&,
                      ccinit::helper::Reporter& reporter) { misbehave(mode, reporter); },
   };
