@@ -1,36 +1,41 @@
 #include "pid1/seccomp_audit.h"
 
 #include <fcntl.h>
-#include <seccomp.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
-#include <cstdlib>
+#include <cstdio>
 
 #include "common/unique_fd.h"
+#include "policy/syscall_names.h"
 
 namespace ccinit::pid1 {
 
 namespace {
 
-std::optional<long> field(std::string_view record, std::string_view key) {
+std::optional<long> field(std::string_view record, std::string_view key, int base = 10) {
   std::string needle = " " + std::string(key) + "=";
   auto at = record.find(needle);
   if (at == std::string_view::npos) return std::nullopt;
   auto begin = record.data() + at + needle.size();
   long value = 0;
-  auto [end, ec] = std::from_chars(begin, record.data() + record.size(), value);
+  auto [end, ec] = std::from_chars(begin, record.data() + record.size(), value, base);
   if (ec != std::errc() || end == begin) return std::nullopt;
   return value;
 }
 
-std::string syscall_name(long nr) {
-  char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(nr));
-  std::string out = name ? std::string(name) : "number " + std::to_string(nr);
-  std::free(name);
-  return out;
+// The name from the table generated at build time; a number of another architecture
+// (arch=, in hex) would be some other syscall's there.
+std::string syscall_name(long nr, std::optional<long> arch) {
+  if (arch && *arch != static_cast<long>(policy::kSyscallTableArch)) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%lx", *arch);
+    return "number " + std::to_string(nr) + " of architecture " + buf;
+  }
+  const std::string_view name = policy::syscall_name(nr);
+  return name.empty() ? "number " + std::to_string(nr) : std::string(name);
 }
 
 std::string read_kmsg_nonblocking() {
@@ -63,7 +68,7 @@ std::optional<std::string> seccomp_syscall_from_kmsg(std::string_view records, p
     records.remove_prefix(eol == std::string_view::npos ? records.size() : eol + 1);
     if (line.find("type=1326") == std::string_view::npos) continue;
     if (field(line, "pid") != pid) continue;
-    if (auto nr = field(line, "syscall")) found = syscall_name(*nr);
+    if (auto nr = field(line, "syscall")) found = syscall_name(*nr, field(line, "arch", 16));
   }
   return found;
 }

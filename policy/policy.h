@@ -1,13 +1,18 @@
 #pragma once
 
+#include <linux/filter.h>
+
 #include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 // The compiled form of a policy/<helper>.policy file. policyc generates one
-// `const ccinit::policy::Policy policy_<helper>` per helper from the text file; the helper
-// runtime turns it into a seccomp filter with libseccomp at start-up.
+// `const ccinit::policy::Policy ccinit::policy::policy_<helper>` per helper (its name with '-'
+// turned into '_'), so that several helpers' policies can live in one executable; declare it
+// where needed as `namespace ccinit::policy { extern const Policy policy_<helper>; }`.
+// The helper runtime installs `program` as it is: the seccomp filter was built, with
+// libseccomp, when the helper was.
 namespace ccinit::policy {
 
 enum class Op : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kMaskedEq };
@@ -36,11 +41,13 @@ struct Policy {
   // Set by the `@allow module-loading` directive: init_module/finit_module may then be
   // listed. Without it the fixed prologue refuses them like ptrace or bpf.
   bool loads_modules;
-  std::span<const Rule> rules;
+  std::span<const Rule> rules;  // for --print-policy; the program is what is enforced
+  // The final seccomp BPF program: architecture and x32 checks, the fixed prologue, the
+  // allow-list with its argument checks, kill-process for everything else.
+  std::span<const sock_filter> program;
 };
 
-// The fixed prologue: syscalls no policy may allow. policyc refuses a policy that lists them
-// and the runtime refuses (does not load) a table that somehow does.
+// The fixed prologue: syscalls no policy may allow. policyc refuses a policy that lists them.
 inline constexpr std::array<std::string_view, 5> kNeverAllowed = {"ptrace", "bpf", "kexec_load",
                                                                   "kexec_file_load", "reboot"};
 // Refused like kNeverAllowed unless the policy says `@allow module-loading`.

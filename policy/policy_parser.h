@@ -56,10 +56,4 @@ ParsedPolicy parse_policy_text(std::string_view text, const std::string& file,
 // Syscalls that need a comment of their own (the line directly above or at the line's end).
 bool is_risky_syscall(std::string_view name);
 
-// The C++ source policyc writes: the definition of `const Policy ccinit::policy::<symbol>`
-// for `helper`. Deterministic: the same policy gives the same bytes whatever directory it
-// was read from.
-std::string generate_policy_source(const ParsedPolicy& policy, std::string_view helper,
-                                   std::string_view symbol);
-
 }  // namespace ccinit::policy

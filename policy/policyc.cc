@@ -1,7 +1,12 @@
-// policyc --name NAME --output OUT.cc INPUT.policy
+// policyc --name HELPER --symbol IDENT --output OUT.cc [--sanitizer-rules] [--bpf-out FILE]
+//         INPUT.policy
+// policyc --syscall-table OUT.cc
 //
-// Compiles a helper's seccomp policy into the C++ table the helper links. Any problem in
-// the policy fails the build with one "file:line: message" line on stderr.
+// Compiles a helper's seccomp policy into the C++ source the helper links: its rule table
+// and its final seccomp program, as `const ccinit::policy::Policy ccinit::policy::IDENT`.
+// --bpf-out also writes the program's raw bytes. Any problem in the policy fails the build
+// with one "file:line: message" line on stderr. --syscall-table writes the syscall name
+// table (policy/syscall_names.h) instead.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,12 +18,15 @@
 #include <string_view>
 
 #include "common/unique_fd.h"
+#include "policy/policy_codegen.h"
 #include "policy/policy_parser.h"
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: policyc --name NAME --symbol IDENT --output OUT.cc INPUT.policy";
+    "usage: policyc --name HELPER --symbol IDENT --output OUT.cc [--sanitizer-rules] "
+    "[--bpf-out FILE] INPUT.policy\n"
+    "       policyc --syscall-table OUT.cc";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "policyc: %s\n%s\n", message.c_str(), kUsage);
@@ -29,6 +37,15 @@ bool valid_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+bool valid_symbol(std::string_view symbol) {
+  if (symbol.empty() || (symbol[0] >= '0' && symbol[0] <= '9')) return false;
+  for (char c : symbol) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
   }
   return true;
 }
@@ -59,27 +76,47 @@ void write_output(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string name, symbol, output, input;
+  std::string name, symbol, output, bpf_out, syscall_table, input;
+  bool sanitizer_rules = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if ((arg == "--name" || arg == "--output" || arg == "--symbol") && i + 1 < argc) {
-      (arg == "--name" ? name : arg == "--output" ? output : symbol) = argv[++i];
+    std::string* value = arg == "--name"            ? &name
+                         : arg == "--symbol"        ? &symbol
+                         : arg == "--output"        ? &output
+                         : arg == "--bpf-out"       ? &bpf_out
+                         : arg == "--syscall-table" ? &syscall_table
+                                                    : nullptr;
+    if (value && i + 1 < argc && value->empty()) {
+      *value = argv[++i];
+    } else if (arg == "--sanitizer-rules" && !sanitizer_rules) {
+      sanitizer_rules = true;
     } else if (!arg.starts_with("-") && input.empty()) {
       input = arg;
     } else {
       return usage_error("unexpected argument '" + std::string(arg) + "'");
     }
   }
-  if (name.empty() || symbol.empty() || output.empty() || input.empty())
-    return usage_error("missing arguments");
-  if (!valid_name(name))
-    return usage_error("--name " + name + ": expected a helper name ([a-z0-9_-]+)");
-  if (!valid_name(symbol) || symbol.find('-') != std::string::npos || symbol[0] <= '9')
-    return usage_error("--symbol " + symbol + ": expected a C++ identifier ([a-z_][a-z0-9_]*)");
-
   try {
-    const auto policy = ccinit::policy::parse_policy_file(input);
-    write_output(output, ccinit::policy::generate_policy_source(policy, name, symbol));
+    if (!syscall_table.empty()) {
+      if (!name.empty() || !symbol.empty() || !output.empty() || !bpf_out.empty() ||
+          !input.empty() || sanitizer_rules)
+        return usage_error("--syscall-table takes no other argument");
+      write_output(syscall_table, ccinit::policy::generate_syscall_table_source());
+      return 0;
+    }
+    if (name.empty() || symbol.empty() || output.empty() || input.empty())
+      return usage_error("missing arguments");
+    if (!valid_name(name))
+      return usage_error("--name " + name + ": expected a helper name ([a-z0-9_-]+)");
+    if (!valid_symbol(symbol))
+      return usage_error("--symbol " + symbol + ": expected a C++ identifier");
+
+    auto policy = ccinit::policy::parse_policy_file(input);
+    if (sanitizer_rules) ccinit::policy::add_sanitizer_rules(policy);
+    const std::string source = ccinit::policy::generate_policy_source(policy, name, symbol);
+    if (!bpf_out.empty())
+      write_output(bpf_out, ccinit::policy::program_bytes(ccinit::policy::compile_program(policy)));
+    write_output(output, source);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

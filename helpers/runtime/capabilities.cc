@@ -4,8 +4,12 @@
 #include <sys/prctl.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <stdexcept>
+#include <string_view>
 
+#include "common/file_io.h"
 #include "common/sys_error.h"
 
 namespace ccinit::helper {
@@ -15,71 +19,108 @@ namespace {
 // Capability numbers are bits of a 64-bit set.
 constexpr int kMaxCap = 63;
 
-bool wanted(const std::vector<int>& keep, int cap) {
-  return std::find(keep.begin(), keep.end(), cap) != keep.end();
+constexpr std::uint64_t bit(int cap) {
+  return std::uint64_t{1} << cap;
 }
+
+// The five capability sets of this process.
+struct CapSets {
+  std::uint64_t effective = 0;
+  std::uint64_t permitted = 0;
+  std::uint64_t inheritable = 0;
+  std::uint64_t bounding = 0;
+  std::uint64_t ambient = 0;
+};
 
 std::string cap_name(int cap) {
   const char* name = capng_capability_to_name(static_cast<unsigned>(cap));
   return name ? std::string("cap_") + name : "cap_" + std::to_string(cap);
 }
 
-void read_process_caps() {
-  if (capng_get_caps_process() != 0)
-    throw std::runtime_error("cannot read the process capabilities (capng_get_caps_process)");
+// The hex value of "Key:\t0000003fffffffff" in /proc/self/status text.
+std::uint64_t status_set(std::string_view text, std::string_view key) {
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') continue;
+    line.remove_prefix(key.size() + 1);
+    while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
+    std::uint64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), value, 16);
+    if (ec != std::errc() || ptr == line.data()) break;
+    return value;
+  }
+  throw std::runtime_error("/proc/self/status has no readable " + std::string(key) + " line");
 }
 
-bool holds_any_capability() {
+// Without /proc (the mounter runs before it is mounted), libcap-ng asks the kernel
+// directly: capget, and PR_CAPBSET_READ / PR_CAP_AMBIENT_IS_SET per capability.
+CapSets read_without_proc() {
+  if (capng_get_caps_process() != 0)
+    throw std::runtime_error("cannot read the process capabilities (capng_get_caps_process)");
+  CapSets sets;
   for (int cap = 0; cap <= kMaxCap; ++cap) {
-    if (capng_have_capability(CAPNG_PERMITTED, static_cast<unsigned>(cap))) return true;
+    const auto has = [cap](capng_type_t set) {
+      return capng_have_capability(set, static_cast<unsigned>(cap)) ? bit(cap) : 0;
+    };
+    sets.effective |= has(CAPNG_EFFECTIVE);
+    sets.permitted |= has(CAPNG_PERMITTED);
+    sets.inheritable |= has(CAPNG_INHERITABLE);
+    sets.bounding |= has(CAPNG_BOUNDING_SET);
+    sets.ambient |= has(CAPNG_AMBIENT);
   }
-  return false;
+  return sets;
+}
+
+// All five sets from one read of /proc/self/status.
+CapSets read_caps() {
+  const auto text = read_file_if_exists("/proc/self/status");
+  if (!text) return read_without_proc();
+  return CapSets{status_set(*text, "CapEff"), status_set(*text, "CapPrm"),
+                 status_set(*text, "CapInh"), status_set(*text, "CapBnd"),
+                 status_set(*text, "CapAmb")};
 }
 
 // Bounding, permitted and effective become `keep` (less what the process never had);
 // inheritable and ambient become empty.
-void drop_to(const std::vector<int>& keep) {
-  std::vector<int> permitted, bounding;
-  for (int cap : keep) {
-    if (capng_have_capability(CAPNG_PERMITTED, static_cast<unsigned>(cap)))
-      permitted.push_back(cap);
-    if (capng_have_capability(CAPNG_BOUNDING_SET, static_cast<unsigned>(cap)))
-      bounding.push_back(cap);
+void drop_to(const CapSets& now, std::uint64_t keep) {
+  // Bounding set first, while CAP_SETPCAP is still in effect; only what is there to drop.
+  for (int cap = 0; cap <= kMaxCap; ++cap) {
+    if (!(now.bounding & bit(cap)) || (keep & bit(cap))) continue;
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+      throw SysError("cannot drop " + cap_name(cap) + " from the bounding set");
   }
-  capng_clear(CAPNG_SELECT_ALL);
-  for (int cap : permitted) {
+  // Permitted and effective in one capset, inheritable cleared with them.
+  capng_clear(CAPNG_SELECT_CAPS);
+  for (int cap = 0; cap <= kMaxCap; ++cap) {
+    if (!(now.permitted & keep & bit(cap))) continue;
     if (capng_update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED),
                      static_cast<unsigned>(cap)) != 0)
       throw std::runtime_error("capng_update " + cap_name(cap) + " failed");
   }
-  for (int cap : bounding) {
-    if (capng_update(CAPNG_ADD, CAPNG_BOUNDING_SET, static_cast<unsigned>(cap)) != 0)
-      throw std::runtime_error("capng_update " + cap_name(cap) + " (bounding set) failed");
-  }
-  // Bounding set first (needs CAP_SETPCAP, still held then), then capset, then ambient.
-  const int rc = capng_apply(CAPNG_SELECT_ALL);
-  if (rc != 0)
-    throw SysError("capng_apply (bounding set, capabilities, ambient set) failed with " +
-                   std::to_string(rc));
+  if (capng_apply(CAPNG_SELECT_CAPS) != 0) throw SysError("capng_apply (capset)");
+  // capset has already emptied the ambient set with the inheritable one; say so anyway.
+  if (now.ambient && ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+    throw SysError("prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
 }
 
 // What the kernel now says, read back: anything outside `keep` left anywhere is an error.
-void verify(const std::vector<int>& keep, bool bounding_reduced) {
-  read_process_caps();
+void verify(std::uint64_t keep, bool bounding_reduced) {
+  const CapSets now = read_caps();
   std::string leftovers;
-  auto check = [&](capng_type_t set, const char* set_name, bool allow_keep) {
+  auto check = [&](std::uint64_t set, const char* set_name, std::uint64_t allowed) {
     for (int cap = 0; cap <= kMaxCap; ++cap) {
-      if (!capng_have_capability(set, static_cast<unsigned>(cap))) continue;
-      if (allow_keep && wanted(keep, cap)) continue;
+      if (!(set & bit(cap)) || (allowed & bit(cap))) continue;
       leftovers.append(" ").append(cap_name(cap)).append(" (").append(set_name).append(")");
     }
   };
-  check(CAPNG_EFFECTIVE, "effective", true);
-  check(CAPNG_PERMITTED, "permitted", true);
-  check(CAPNG_AMBIENT, "ambient", false);
+  check(now.effective, "effective", keep);
+  check(now.permitted, "permitted", keep);
+  check(now.ambient, "ambient", 0);
   if (bounding_reduced) {
-    check(CAPNG_BOUNDING_SET, "bounding", true);
-    check(CAPNG_INHERITABLE, "inheritable", false);
+    check(now.bounding, "bounding", keep);
+    check(now.inheritable, "inheritable", 0);
   }
   if (!leftovers.empty())
     throw std::runtime_error("capabilities still held after dropping them:" + leftovers);
@@ -94,16 +135,18 @@ void set_no_new_privs() {
 }  // namespace
 
 void restrict_capabilities(const std::vector<int>& keep) {
+  std::uint64_t keep_mask = 0;
   for (int cap : keep) {
     if (cap < 0 || cap > kMaxCap || !capng_capability_to_name(static_cast<unsigned>(cap)))
       throw std::runtime_error("unknown capability " + std::to_string(cap));
+    keep_mask |= bit(cap);
   }
-  read_process_caps();
+  const CapSets now = read_caps();
   // Run by hand without privileges there is nothing to drop, and the bounding set cannot
   // be changed without CAP_SETPCAP; no_new_privs still applies.
-  const bool privileged = holds_any_capability();
-  if (privileged) drop_to(keep);
-  verify(keep, privileged);
+  const bool privileged = now.permitted != 0;
+  if (privileged) drop_to(now, keep_mask);
+  verify(keep_mask, privileged);
   set_no_new_privs();
 }
 

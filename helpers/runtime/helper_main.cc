@@ -19,7 +19,8 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 // LeakSanitizer stops the process with ptrace at exit, which the seccomp prologue kills:
-// sanitizer builds of the helpers would all die of SIGSYS on their way out.
+// sanitizer builds of the helpers would all die of SIGSYS on their way out. (The sanitizer
+// runtime's other calls are in the policy: policyc --sanitizer-rules.)
 extern "C" const char* __asan_default_options() {
   return "detect_leaks=0";
 }
@@ -28,28 +29,6 @@ extern "C" const char* __asan_default_options() {
 namespace ccinit::helper {
 
 namespace {
-
-#if defined(__SANITIZE_ADDRESS__)
-// The sanitizer runtime's own calls once the filter is loaded: pipe2 probes whether memory
-// is readable, sigaltstack is queried on every throw, and the shared libgcc unwinder of
-// these dynamic builds takes a futex lock. Only sanitizer builds (never shipped) get them,
-// so the shipped (static) policies stay exactly what the helpers need.
-const policy::Policy& effective_policy(const policy::Policy& shipped) {
-  static const std::vector<policy::Rule> rules = [&] {
-    std::vector<policy::Rule> all(shipped.rules.begin(), shipped.rules.end());
-    all.push_back({"pipe2", {}, "sanitizer build only: pipe2"});
-    all.push_back({"sigaltstack", {}, "sanitizer build only: sigaltstack"});
-    all.push_back({"futex", {}, "sanitizer build only: futex"});
-    return all;
-  }();
-  static const policy::Policy policy{shipped.helper, shipped.loads_modules, rules};
-  return policy;
-}
-#else
-const policy::Policy& effective_policy(const policy::Policy& shipped) {
-  return shipped;
-}
-#endif
 
 constexpr const char* kProcStatus = "/proc/self/status";
 
@@ -70,9 +49,9 @@ void confine(const HelperSpec& spec) {
     throw std::runtime_error(std::string("cannot restrict capabilities: ") + e.what());
   }
   try {
-    load_seccomp_filter(effective_policy(spec.policy));
+    install_seccomp_program(spec.policy.program);
   } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("cannot load the seccomp filter: ") + e.what());
+    throw std::runtime_error(std::string("cannot install the seccomp filter: ") + e.what());
   }
 }
 
@@ -152,7 +131,10 @@ std::string help_text(const HelperSpec& spec) {
          "  --cmdline TEXT   kernel command line to act on (default: /proc/cmdline)\n"
          "  --dry-run        report what would be done and change nothing; confined like a\n"
          "                   real run, so it also proves the policy covers this path\n"
-         "  --print-policy   print the seccomp allow-list and exit\n"
+         "  --print-policy   print the seccomp allow-list and a listing of its BPF program,\n"
+         "                   and exit\n"
+         "  --print-bpf      write the raw seccomp BPF program (struct sock_filter[]) to\n"
+         "                   stdout, and exit\n"
          "  --help           print this text and exit\n"
          "Capabilities kept: " +
          caps +
@@ -200,9 +182,20 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
   }
   if (options.print_policy) {
     try {
-      write_all(STDOUT_FILENO, describe_seccomp_filter(effective_policy(spec.policy)));
+      write_all(STDOUT_FILENO, describe_seccomp_filter(spec.policy));
     } catch (const std::exception& e) {
       write_line(STDERR_FILENO, name + ": cannot describe the policy: " + e.what());
+      return 1;
+    }
+    return 0;
+  }
+  if (options.print_bpf) {
+    try {
+      const auto program = spec.policy.program;
+      write_all(STDOUT_FILENO, std::string_view(reinterpret_cast<const char*>(program.data()),
+                                                program.size_bytes()));
+    } catch (const std::exception& e) {
+      write_line(STDERR_FILENO, name + ": cannot write the program: " + e.what());
       return 1;
     }
     return 0;

@@ -18,7 +18,7 @@ struct HelperSpec {
   // Capabilities (CAP_*) kept in the bounding, permitted and effective sets; all others are
   // dropped before the helper's own code runs.
   std::span<const int> capabilities;
-  // Its seccomp allow-list, compiled by policyc from policy/<name>.policy.
+  // Its seccomp policy, as policyc compiled it from policy/<name>.policy.
   const policy::Policy& policy;
   // The helper's job. With request.dry_run() it only reports what it would do. Throwing
   // any std::exception fails the helper with the exception's message as the result error.
@@ -28,7 +28,7 @@ struct HelperSpec {
 // The whole life of a helper process:
 //  - with no arguments, the protocol: fds must be exactly 0-2 plus the request pipe on
 //    fd 3 and the event pipe on fd 4; one request is read;
-//  - run by hand: --cmdline "...", --dry-run, --print-policy, --help;
+//  - run by hand: --cmdline "...", --dry-run, --print-policy, --print-bpf, --help;
 // then confinement (capabilities, no_new_privs, seccomp), then spec.run, then exactly one
 // result. Returns the process exit status (0 only on success).
 int helper_main(int argc, char** argv, const HelperSpec& spec);

@@ -20,6 +20,8 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
       set_flag(options.dry_run, arg);
     } else if (arg == "--print-policy") {
       set_flag(options.print_policy, arg);
+    } else if (arg == "--print-bpf") {
+      set_flag(options.print_bpf, arg);
     } else if (arg == "--help" || arg == "-h") {
       set_flag(options.help, arg);
     } else if (arg == kCmdline || arg.starts_with("--cmdline=")) {
@@ -41,7 +43,7 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
 
 std::string usage_line(std::string_view helper) {
   return "usage: " + std::string(helper) +
-         " [--cmdline TEXT] [--dry-run] [--print-policy] [--help]";
+         " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]";
 }
 
 }  // namespace ccinit::helper

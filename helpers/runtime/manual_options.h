@@ -19,6 +19,7 @@ struct ManualOptions {
   std::optional<std::string> cmdline;  // --cmdline TEXT or --cmdline=TEXT
   bool dry_run = false;
   bool print_policy = false;
+  bool print_bpf = false;
   bool help = false;
 };
 
@@ -26,7 +27,7 @@ struct ManualOptions {
 // a positional argument or a missing value.
 ManualOptions parse_manual_options(std::span<const std::string_view> args);
 
-// "usage: <helper> [--cmdline TEXT] [--dry-run] [--print-policy] [--help]"
+// "usage: <helper> [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]"
 std::string usage_line(std::string_view helper);
 
 }  // namespace ccinit::helper

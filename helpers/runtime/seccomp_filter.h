@@ -1,22 +1,24 @@
 #pragma once
 
+#include <linux/filter.h>
+
+#include <span>
 #include <string>
 
 #include "policy/policy.h"
 
 namespace ccinit::helper {
 
-// Builds the helper's seccomp filter: the fixed prologue (foreign architectures and the x32
-// ABI killed; ptrace, bpf, kexec_load, kexec_file_load, reboot and, unless the policy loads
-// modules, init_module/finit_module/delete_module never allowed) + the policy's allow rules
-// + kill-process for everything else. Throws std::runtime_error naming the rule on any
-// problem (unknown syscall, a prologue syscall in the rules).
-//
-// load_seccomp_filter() installs it (requires no_new_privs or CAP_SYS_ADMIN).
-void load_seccomp_filter(const policy::Policy& policy);
+// Installs a helper's seccomp program, built by policyc when the helper was (the fixed
+// prologue, the allow-list, kill-process for everything else), with seccomp(2) on every
+// thread of the process (SECCOMP_FILTER_FLAG_TSYNC). Nothing is built, checked or probed
+// here: the kernel verifies the program as it takes it. Requires no_new_privs (or
+// CAP_SYS_ADMIN). Throws SysError; an empty program is refused rather than leaving the
+// process unconfined.
+void install_seccomp_program(std::span<const sock_filter> program);
 
-// The effective allow-list (one rule per line) followed by libseccomp's PFC export of the
-// same filter, for --print-policy.
+// For --print-policy: the allow-list, one rule a line with the policy line it comes from,
+// then a listing of the program.
 std::string describe_seccomp_filter(const policy::Policy& policy);
 
 }  // namespace ccinit::helper

@@ -84,8 +84,9 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--help"});
     EXPECT_TRUE(run.exited_with(0)) << run.describe();
-    EXPECT_TRUE(contains(run.out, std::string("usage: ") + helper +
-                                      " [--cmdline TEXT] [--dry-run] [--print-policy] [--help]"))
+    EXPECT_TRUE(contains(
+        run.out, std::string("usage: ") + helper +
+                     " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]"))
         << run.out;
     EXPECT_TRUE(contains(run.out, "Capabilities kept: ")) << run.out;
   }
@@ -102,8 +103,9 @@ TEST(HelperCli, UnknownFlagIsAOneLineUsageErrorWithStatusTwo) {
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--dry-run", "--bogus"});
     EXPECT_TRUE(run.exited_with(2)) << run.describe();
-    EXPECT_EQ(run.err, std::string(helper) + ": unknown option '--bogus'; usage: " + helper +
-                           " [--cmdline TEXT] [--dry-run] [--print-policy] [--help]\n");
+    EXPECT_EQ(run.err,
+              std::string(helper) + ": unknown option '--bogus'; usage: " + helper +
+                  " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]\n");
     EXPECT_EQ(run.out, "");
   }
   HelperRun missing = run_manual("mounter", {"--cmdline"});

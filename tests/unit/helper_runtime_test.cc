@@ -43,11 +43,13 @@ TEST(ManualOptions, ParsesEveryOption) {
   EXPECT_TRUE(o.dry_run);
   EXPECT_EQ(o.cmdline, "nvrc.log=debug quiet");
   EXPECT_FALSE(o.print_policy);
+  EXPECT_FALSE(o.print_bpf);
   EXPECT_FALSE(o.help);
 
-  o = parse({"--cmdline=", "--print-policy", "--help"});
+  o = parse({"--cmdline=", "--print-policy", "--print-bpf", "--help"});
   EXPECT_EQ(o.cmdline, "");
   EXPECT_TRUE(o.print_policy);
+  EXPECT_TRUE(o.print_bpf);
   EXPECT_TRUE(o.help);
   EXPECT_FALSE(parse({"--dry-run"}).cmdline.has_value());
 }
@@ -57,9 +59,10 @@ TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(usage_error({"proc"}), "unexpected argument 'proc'");
   EXPECT_EQ(usage_error({"--cmdline"}), "option --cmdline needs a value");
   EXPECT_EQ(usage_error({"--dry-run", "--dry-run"}), "option --dry-run given twice");
+  EXPECT_EQ(usage_error({"--print-bpf", "--print-bpf"}), "option --print-bpf given twice");
   EXPECT_EQ(usage_error({"--cmdline=a", "--cmdline", "b"}), "option --cmdline given twice");
   EXPECT_EQ(usage_line("lockdown"),
-            "usage: lockdown [--cmdline TEXT] [--dry-run] [--print-policy] [--help]");
+            "usage: lockdown [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]");
 }
 
 TEST(ConfinementReport, ReadsTheFieldsBack) {

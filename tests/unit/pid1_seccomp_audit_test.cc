@@ -19,6 +19,16 @@ TEST(SeccompAudit, NamesTheSyscallOfTheRightPid) {
   EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 770), "getppid");
 }
 
+TEST(SeccompAudit, ANumberOfAnotherArchitectureOrWithoutANameStaysANumber) {
+  constexpr char kForeign[] =
+      "5,103,5300,-;audit: type=1326 audit(1795587516.700:4): pid=78 comm=\"lockdown\" "
+      "sig=31 arch=40000003 syscall=41 compat=1 ip=0x8049000 code=0x80000000\n"
+      "5,104,5400,-;audit: type=1326 audit(1795587516.800:5): pid=79 comm=\"lockdown\" "
+      "sig=31 arch=c000003e syscall=999 compat=0 ip=0x8049000 code=0x80000000\n";
+  EXPECT_EQ(seccomp_syscall_from_kmsg(kForeign, 78), "number 41 of architecture 40000003");
+  EXPECT_EQ(seccomp_syscall_from_kmsg(kForeign, 79), "number 999");
+}
+
 TEST(SeccompAudit, NothingForAnotherPidOrNoRecord) {
   EXPECT_EQ(seccomp_syscall_from_kmsg(kRecords, 7), std::nullopt);
   EXPECT_EQ(seccomp_syscall_from_kmsg("6,1,1,-;ccinit: hello pid=77 syscall=41\n", 77),

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "policy/named_constants.h"
+#include "policy/policy_codegen.h"
 #include "temp_dir.h"
 
 namespace ccinit::policy {
@@ -361,7 +362,42 @@ TEST_F(PolicyParserTest, GeneratedSourceIsDeterministic) {
   EXPECT_EQ(out_a.find(a.path()), std::string::npos);
   EXPECT_NE(out_a.find("\"runtime.policy:2: read\""), std::string::npos) << out_a;
   EXPECT_NE(out_a.find("{1, Op::kGt, 0x0, 0x2}"), std::string::npos) << out_a;
-  EXPECT_NE(out_a.find("const Policy policy_x = {\"x\", false, kRules};"), std::string::npos);
+  EXPECT_NE(out_a.find("extern const Policy policy_x;\n"
+                       "const Policy policy_x = {\"x\", false, kRules, kProgram};"),
+            std::string::npos)
+      << out_a;
+  // The program is in it, instruction by instruction: first the architecture load.
+  EXPECT_NE(out_a.find("constexpr sock_filter kProgram[] = {\n    {0x20, 0, 0, 0x4},"),
+            std::string::npos)
+      << out_a;
+}
+
+// The program does not depend on the kernel that builds it (the libseccomp API level is
+// pinned, nothing is probed), nor on anything but the policy.
+TEST_F(PolicyParserTest, TheProgramIsTheSameEveryTime) {
+  const auto p = parse("# why\nread\n# why\nopenat: arg2 & O_ACCMODE == O_RDONLY\n");
+  const auto first = compile_program(p);
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(program_bytes(compile_program(p)), program_bytes(first));
+  EXPECT_EQ(program_bytes(first).size(), first.size() * sizeof(sock_filter));
+}
+
+TEST_F(PolicyParserTest, SanitizerRulesAddTheSanitizerRuntimesCallsOnce) {
+  auto p = parse("# why\nread\nfutex\n# why\npipe2: arg1 == O_CLOEXEC\n");
+  add_sanitizer_rules(p);
+  int pipe2 = 0, futex = 0, sigaltstack = 0;
+  for (const auto& r : p.rules) {
+    if (r.syscall == "pipe2") {
+      ++pipe2;
+      EXPECT_TRUE(r.checks.empty()) << "a conditional pipe2 would fail the sanitizer";
+    }
+    futex += r.syscall == "futex";
+    sigaltstack += r.syscall == "sigaltstack";
+  }
+  EXPECT_EQ(pipe2, 1);
+  EXPECT_EQ(futex, 1);
+  EXPECT_EQ(sigaltstack, 1);
+  EXPECT_NO_THROW(compile_program(p));
 }
 
 TEST_F(PolicyParserTest, GeneratedSourceEscapesTextAndHandlesAnEmptyPolicy) {
@@ -370,7 +406,8 @@ TEST_F(PolicyParserTest, GeneratedSourceEscapesTextAndHandlesAnEmptyPolicy) {
   const auto src = generate_policy_source(p, "x", "policy_x");
   EXPECT_NE(src.find(R"({"read", {}, "a \"b\" \\ c\012\001"},)"), std::string::npos) << src;
   const auto empty = generate_policy_source(parse("# nothing\n"), "empty", "policy_empty");
-  EXPECT_NE(empty.find("const Policy policy_empty = {\"empty\", false, {}};"), std::string::npos)
+  EXPECT_NE(empty.find("const Policy policy_empty = {\"empty\", false, {}, kProgram};"),
+            std::string::npos)
       << empty;
 }
 
@@ -410,6 +447,12 @@ class PolicycTest : public ::testing::Test {
     text << in.rdbuf();
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text.str()};
   }
+  static std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
   TempDir dir_{"policy_test"};
 };
 
@@ -418,15 +461,28 @@ TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
   dir_.write("runtime.policy", "# base\nread\n");
   const auto good = dir_.write("good.policy", "# x\n@include runtime.policy\n# why\nwrite\n");
   const auto out = dir_ / "good_policy.cc";
-  auto r =
-      policyc("--name good --symbol policy_good --output " + out.string() + " " + good.string());
+  const auto bpf = dir_ / "good.bpf";
+  auto r = policyc("--name good --symbol policy_good --output " + out.string() + " --bpf-out " +
+                   bpf.string() + " " + good.string());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  std::ifstream in(out);
-  std::stringstream text;
-  text << in.rdbuf();
-  EXPECT_NE(text.str().find("{\"write\", {}, \"good.policy:4: write\"}"), std::string::npos)
-      << text.str();
+  const std::string text = read(out);
+  EXPECT_NE(text.find("{\"write\", {}, \"good.policy:4: write\"}"), std::string::npos) << text;
+  EXPECT_NE(text.find("const Policy policy_good = {"), std::string::npos) << text;
+  EXPECT_EQ(read(bpf), program_bytes(compile_program(parse_policy_file(good))));
+
+  // The same from another directory (a copy of the tree): the same bytes.
+  TempDir other{"policy_test"};
+  other.write("runtime.policy", "# base\nread\n");
+  const auto copy = other.write("good.policy", "# x\n@include runtime.policy\n# why\nwrite\n");
+  r = policyc("--name good --symbol policy_good --output " + (other / "out.cc").string() + " " +
+              copy.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(read(other / "out.cc"), text);
+
+  r = policyc("--name good --symbol 9lives --output " + out.string() + " " + good.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--symbol 9lives: expected a C++ identifier"), std::string::npos) << r.err;
 
   const auto bad = dir_.write("bad.policy", "# x\n@include runtime.policy\n# why\nptrace\n");
   const auto bad_out = dir_ / "bad_policy.cc";
@@ -438,9 +494,24 @@ TEST_F(PolicycTest, WritesTheTableAndFailsTheBuildWithOneLine) {
                        "policy\n");
   EXPECT_FALSE(fs::exists(bad_out));
 
-  r = policyc("--name good " + good.string());
+  r = policyc("--name good --symbol policy_good " + good.string());
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("usage: policyc"), std::string::npos);
+}
+
+TEST_F(PolicycTest, WritesTheSyscallNameTable) {
+  const auto out = dir_ / "syscall_names.cc";
+  auto r = policyc("--syscall-table " + out.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string text = read(out);
+  // x86_64: read is 0, write 1, open 2.
+  EXPECT_NE(text.find("constexpr std::string_view kNames[] = {\n    \"read\",\n    \"write\",\n"
+                      "    \"open\",\n"),
+            std::string::npos)
+      << text.substr(0, 400);
+  EXPECT_NE(text.find("const std::uint32_t kSyscallTableArch = 0xc000003e;"), std::string::npos);
+  r = policyc("--syscall-table " + out.string() + " --name x");
+  EXPECT_EQ(r.status, 1);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,15 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "policy/policy_codegen.h"
 #include "policy/policy_parser.h"
 
 namespace ccinit::helper {
 namespace {
 
 using policy::ArgCheck;
+using policy::compile_program;
 using policy::Op;
-using policy::Policy;
-using policy::Rule;
+using policy::ParsedPolicy;
+using policy::ParsedRule;
+using Program = std::vector<sock_filter>;
 
 // x32 syscall numbers are the x86_64 ones with this bit set.
 constexpr long kX32SyscallBit = 0x40000000;
@@ -40,15 +44,17 @@ std::ostream& operator<<(std::ostream& os, const Outcome& o) {
   return os << "killed by signal " << o.signal << " (" << strsignal(o.signal) << ")";
 }
 
-// Runs `body` in a forked child under the filter of `policy`. After the load the child only
-// makes raw syscalls (no allocation, no sanitizer interceptors) and leaves with exit_group,
-// so nothing outside the test's allow-list runs there. Exit code 100: the load failed.
-Outcome run_confined(const Policy& policy, const std::function<int()>& body) {
+// Runs `body` in a forked child under `program`, precompiled as policyc does. After the
+// install the child only makes raw syscalls (no allocation, no sanitizer interceptors) and
+// leaves with exit_group, so nothing outside the test's allow-list runs there. Exit code
+// 100: the install failed.
+Outcome run_confined(const Program& program, const std::function<int()>& body) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     try {
-      load_seccomp_filter(policy);
+      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::syscall(SYS_exit_group, 101);
+      install_seccomp_program(program);
     } catch (...) {
       ::syscall(SYS_exit_group, 100);
     }
@@ -75,30 +81,38 @@ int ok(long rc) {
   return rc < 0 ? 1 : 0;
 }
 
-constexpr ArgCheck kFcntlGetfd[] = {{1, Op::kEq, 0, F_GETFD}};
-constexpr ArgCheck kMmapNoExec[] = {{2, Op::kMaskedEq, PROT_EXEC, 0}};
-constexpr Rule kTestRules[] = {
-    {"exit_group", {}, "test:1: exit_group"},
-    {"getpid", {}, "test:2: getpid"},
-    {"fcntl", kFcntlGetfd, "test:3: fcntl: arg1 == F_GETFD"},
-    {"mmap", kMmapNoExec, "test:4: mmap: arg2 & PROT_EXEC == 0"},
-};
-constexpr Policy kTestPolicy = {"test", false, kTestRules};
+// The test policy, written as a policy file and compiled in-process like policyc does.
+constexpr char kTestPolicyText[] =
+    "# what the tests call\n"
+    "exit_group\n"
+    "getpid\n"
+    "fcntl: arg1 == F_GETFD\n"
+    "# never executable\n"
+    "mmap: arg2 & PROT_EXEC == 0\n";
+
+ParsedPolicy test_policy() {
+  return policy::parse_policy_text(kTestPolicyText, "test.policy", "/nonexistent");
+}
+
+const Program& test_program() {
+  static const Program program = compile_program(test_policy());
+  return program;
+}
 
 TEST(SeccompFilterTest, AllowedCallsSucceed) {
-  EXPECT_TRUE(succeeded(run_confined(kTestPolicy, [] { return ok(::syscall(SYS_getpid)); })));
+  EXPECT_TRUE(succeeded(run_confined(test_program(), [] { return ok(::syscall(SYS_getpid)); })));
   EXPECT_TRUE(
-      succeeded(run_confined(kTestPolicy, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFD)); })));
-  EXPECT_TRUE(succeeded(run_confined(kTestPolicy, [] {
+      succeeded(run_confined(test_program(), [] { return ok(::syscall(SYS_fcntl, 0, F_GETFD)); })));
+  EXPECT_TRUE(succeeded(run_confined(test_program(), [] {
     return ok(::syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   })));
 }
 
 TEST(SeccompFilterTest, AnAlteredArgumentKillsWithSigsys) {
-  auto o = run_confined(kTestPolicy, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFL)); });
+  auto o = run_confined(test_program(), [] { return ok(::syscall(SYS_fcntl, 0, F_GETFL)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << o;
-  o = run_confined(kTestPolicy, [] {
+  o = run_confined(test_program(), [] {
     return ok(::syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
                         -1, 0));
   });
@@ -106,26 +120,49 @@ TEST(SeccompFilterTest, AnAlteredArgumentKillsWithSigsys) {
 }
 
 TEST(SeccompFilterTest, AnUnlistedSyscallKillsWithSigsys) {
-  const auto o = run_confined(kTestPolicy, [] { return ok(::syscall(SYS_getppid)); });
+  const auto o = run_confined(test_program(), [] { return ok(::syscall(SYS_getppid)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << o;
 }
 
 TEST(SeccompFilterTest, PtraceBpfAndRebootKill) {
   // Arguments the kernel would refuse anyway, should the filter let them through.
-  auto o = run_confined(kTestPolicy, [] { return ok(::syscall(SYS_ptrace, -1L, 0, 0, 0)); });
+  auto o = run_confined(test_program(), [] { return ok(::syscall(SYS_ptrace, -1L, 0, 0, 0)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << "ptrace: " << o;
-  o = run_confined(kTestPolicy, [] { return ok(::syscall(SYS_bpf, -1L, 0, 0)); });
+  o = run_confined(test_program(), [] { return ok(::syscall(SYS_bpf, -1L, 0, 0)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << "bpf: " << o;
-  o = run_confined(kTestPolicy, [] { return ok(::syscall(SYS_reboot, 0, 0, 0, 0)); });
+  o = run_confined(test_program(), [] { return ok(::syscall(SYS_reboot, 0, 0, 0, 0)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << "reboot: " << o;
 }
 
 TEST(SeccompFilterTest, AnX32SyscallNumberKills) {
   // getpid is allowed, but not through the x32 ABI.
   const auto o =
-      run_confined(kTestPolicy, [] { return ok(::syscall(kX32SyscallBit | SYS_getpid)); });
+      run_confined(test_program(), [] { return ok(::syscall(kX32SyscallBit | SYS_getpid)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << o;
 }
+
+#if defined(__x86_64__)
+// getpid through the i386 ABI (int 0x80, i386 number 20): the seccomp_data arch is then
+// AUDIT_ARCH_I386, a foreign architecture for these programs.
+int i386_getpid() {
+  long rc = 20;
+  asm volatile("int $0x80" : "+a"(rc) : : "memory");
+  return rc > 0 ? 0 : 1;
+}
+
+TEST(SeccompFilterTest, AForeignArchitectureKills) {
+  // Without a filter first: a kernel without IA-32 emulation cannot make the call at all.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) ::syscall(SYS_exit_group, i386_getpid());
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    GTEST_SKIP() << "this kernel has no IA-32 emulation (int 0x80 does not work here)";
+  const auto o = run_confined(test_program(), i386_getpid);
+  EXPECT_TRUE(killed_by_sigsys(o)) << o;
+}
+#endif
 
 // Each comparison, against the kernel: fcntl(0, F_GETFD = 1) and fcntl(0, F_GETFL = 3).
 TEST(SeccompFilterTest, EachComparisonAllowsExactlyWhatItSays) {
@@ -141,11 +178,12 @@ TEST(SeccompFilterTest, EachComparisonAllowsExactlyWhatItSays) {
       {Op::kMaskedEq, 2, 0, true, false},
   };
   for (const Case& c : cases) {
-    const ArgCheck checks[] = {{1, c.op, c.mask, c.value}};
-    const Rule rules[] = {{"exit_group", {}, "exit_group"}, {"fcntl", checks, "fcntl"}};
-    const Policy policy = {"test", false, rules};
-    const auto getfd = run_confined(policy, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFD)); });
-    const auto getfl = run_confined(policy, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFL)); });
+    ParsedPolicy policy;
+    policy.rules = {{"exit_group", {}, "exit_group"},
+                    {"fcntl", {{1, c.op, c.mask, c.value}}, "fcntl"}};
+    const Program program = compile_program(policy);
+    const auto getfd = run_confined(program, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFD)); });
+    const auto getfl = run_confined(program, [] { return ok(::syscall(SYS_fcntl, 0, F_GETFL)); });
     const int op = static_cast<int>(c.op);
     EXPECT_EQ(succeeded(getfd), c.getfd_allowed) << "op " << op << ": " << getfd;
     EXPECT_EQ(killed_by_sigsys(getfd), !c.getfd_allowed) << "op " << op << ": " << getfd;
@@ -154,55 +192,64 @@ TEST(SeccompFilterTest, EachComparisonAllowsExactlyWhatItSays) {
   }
 }
 
-std::string refusal(const Policy& policy) {
+TEST(SeccompFilterTest, AnEmptyProgramIsRefusedRatherThanRunningUnconfined) {
+  const auto o = run_confined(Program{}, [] { return 0; });
+  EXPECT_TRUE(o.exited && o.code == 100) << o;
+}
+
+std::string refusal(const ParsedPolicy& policy) {
   try {
-    describe_seccomp_filter(policy);
-  } catch (const std::runtime_error& e) {
+    compile_program(policy);
+  } catch (const policy::PolicyError& e) {
     return e.what();
   }
   return "";
 }
 
-TEST(SeccompFilterTest, ATableListingAPrologueSyscallIsRefusedNotLoaded) {
+// A rule table made by hand (not through the parser) still gets no program that allows
+// what the fixed prologue refuses.
+TEST(SeccompFilterTest, NoProgramIsMadeFromATableListingAPrologueSyscall) {
   for (const char* never : {"ptrace", "bpf", "kexec_load", "kexec_file_load", "reboot"}) {
-    const Rule rules[] = {{"exit_group", {}, "x:1: exit_group"}, {never, {}, "x:2: sneaky"}};
-    const Policy policy = {"test", false, rules};
+    ParsedPolicy policy;
+    policy.rules = {{"exit_group", {}, "x:1: exit_group"}, {never, {}, "x:2: sneaky"}};
     const std::string err = refusal(policy);
     EXPECT_NE(err.find("seccomp rule 'x:2: sneaky': " + std::string(never) + " is never allowed"),
               std::string::npos)
         << err;
-    // load_seccomp_filter refuses it before loading anything: the child reports the error
-    // (exit code 100) instead of running under the filter.
-    const auto o = run_confined(policy, [] { return 0; });
-    EXPECT_TRUE(o.exited && o.code == 100) << never << ": " << o;
   }
 }
 
 TEST(SeccompFilterTest, ModuleLoadingNeedsThePolicyFlag) {
-  const Rule rules[] = {{"finit_module", {}, "x:1: finit_module"}};
-  EXPECT_NE(refusal(Policy{"test", false, rules}).find("@allow module-loading"), std::string::npos);
-  EXPECT_EQ(refusal(Policy{"test", true, rules}), "");
+  ParsedPolicy policy;
+  policy.rules = {{"finit_module", {}, "x:1: finit_module"}};
+  EXPECT_NE(refusal(policy).find("@allow module-loading"), std::string::npos);
+  policy.loads_modules = true;
+  EXPECT_EQ(refusal(policy), "");
 }
 
 TEST(SeccompFilterTest, RefusesUnknownSyscallsAndVoidedConditions) {
-  const Rule unknown[] = {{"no_such_call", {}, "x:1: no_such_call"}};
-  EXPECT_NE(refusal(Policy{"test", false, unknown}).find("unknown syscall 'no_such_call'"),
-            std::string::npos);
-  const Rule mixed[] = {{"fcntl", kFcntlGetfd, "x:1: fcntl: arg1 == F_GETFD"},
-                        {"fcntl", {}, "x:2: fcntl"}};
-  EXPECT_NE(refusal(Policy{"test", false, mixed}).find("both with and without conditions"),
-            std::string::npos);
-  const ArgCheck bad_arg[] = {{6, Op::kEq, 0, 1}};
-  const Rule out_of_range[] = {{"fcntl", bad_arg, "x:1: fcntl"}};
-  EXPECT_NE(refusal(Policy{"test", false, out_of_range}).find("argument 6 out of range"),
-            std::string::npos);
+  ParsedPolicy unknown;
+  unknown.rules = {{"no_such_call", {}, "x:1: no_such_call"}};
+  EXPECT_NE(refusal(unknown).find("unknown syscall 'no_such_call'"), std::string::npos);
+  ParsedPolicy mixed;
+  mixed.rules = {{"fcntl", {{1, Op::kEq, 0, F_GETFD}}, "x:1: fcntl: arg1 == F_GETFD"},
+                 {"fcntl", {}, "x:2: fcntl"}};
+  EXPECT_NE(refusal(mixed).find("both with and without conditions"), std::string::npos);
+  ParsedPolicy out_of_range;
+  out_of_range.rules = {{"fcntl", {{6, Op::kEq, 0, 1}}, "x:1: fcntl"}};
+  EXPECT_NE(refusal(out_of_range).find("argument 6 out of range"), std::string::npos);
 }
 
-TEST(SeccompFilterTest, DescriptionListsTheRulesThenTheExport) {
-  const std::string text = describe_seccomp_filter(kTestPolicy);
+TEST(SeccompFilterTest, DescriptionListsTheRulesThenTheProgram) {
+  const ParsedPolicy parsed = test_policy();
+  std::vector<policy::Rule> rules;
+  for (const auto& r : parsed.rules) rules.push_back({r.syscall, r.checks, r.text});
+  const policy::Policy policy{"test", false, rules, test_program()};
+  const std::string text = describe_seccomp_filter(policy);
   const auto rules_at = text.find("  fcntl if arg1 == 0x1");
-  const auto source_at = text.find("# test:3: fcntl: arg1 == F_GETFD");
-  const auto pfc_at = text.find("# pseudo filter code start");
+  const auto source_at = text.find("# test.policy:4: fcntl: arg1 == F_GETFD");
+  const auto program_at =
+      text.find("BPF program (" + std::to_string(test_program().size()) + " instructions");
   EXPECT_NE(rules_at, std::string::npos) << text;
   EXPECT_NE(source_at, std::string::npos) << text;
   EXPECT_NE(text.find("  mmap if arg2 & 0x4 == 0x0"), std::string::npos) << text;
@@ -210,26 +257,20 @@ TEST(SeccompFilterTest, DescriptionListsTheRulesThenTheExport) {
                       "init_module finit_module delete_module"),
             std::string::npos)
       << text;
-  ASSERT_NE(pfc_at, std::string::npos) << text;
-  EXPECT_LT(rules_at, pfc_at);
-  EXPECT_NE(text.find("if ($syscall == " + std::to_string(SYS_getpid) + ")", pfc_at),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("action KILL_PROCESS;", pfc_at), std::string::npos) << text;
+  ASSERT_NE(program_at, std::string::npos) << text;
+  EXPECT_LT(rules_at, program_at);
+  EXPECT_NE(text.find("; getpid\n", program_at), std::string::npos) << text;
+  EXPECT_NE(text.find("ret KILL_PROCESS\n", program_at), std::string::npos) << text;
 }
 
 // The shipped baseline, compiled as policyc does, against the kernel.
 class RuntimeBaselineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    parsed_ = policy::parse_policy_file(std::filesystem::path(CCINIT_SOURCE_DIR) / "policy" /
-                                        "runtime.policy");
-    for (const auto& r : parsed_.rules) rules_.push_back({r.syscall, r.checks, r.text});
-    policy_ = {"runtime", parsed_.loads_modules, rules_};
+    program_ = compile_program(policy::parse_policy_file(std::filesystem::path(CCINIT_SOURCE_DIR) /
+                                                         "policy" / "runtime.policy"));
   }
-  policy::ParsedPolicy parsed_;
-  std::vector<Rule> rules_;
-  Policy policy_{};
+  Program program_;
 };
 
 TEST_F(RuntimeBaselineTest, ReadsFilesButNeverWritesCreatesOrTruncatesThem) {
@@ -242,9 +283,9 @@ TEST_F(RuntimeBaselineTest, ReadsFilesButNeverWritesCreatesOrTruncatesThem) {
       return ok(::syscall(SYS_close, fd));
     };
   };
-  EXPECT_TRUE(succeeded(run_confined(policy_, open_status(O_RDONLY | O_CLOEXEC))));
+  EXPECT_TRUE(succeeded(run_confined(program_, open_status(O_RDONLY | O_CLOEXEC))));
   for (int flags : {O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC, O_RDONLY | O_CREAT}) {
-    const auto o = run_confined(policy_, open_status(flags));
+    const auto o = run_confined(program_, open_status(flags));
     EXPECT_TRUE(killed_by_sigsys(o)) << "flags " << flags << ": " << o;
   }
 }
@@ -258,14 +299,14 @@ TEST_F(RuntimeBaselineTest, MapsMemoryButNeverExecutableMemory) {
       return ok(::syscall(SYS_munmap, addr, 8192));
     };
   };
-  EXPECT_TRUE(succeeded(run_confined(policy_, map(PROT_READ | PROT_WRITE))));
-  EXPECT_TRUE(succeeded(run_confined(policy_, map(PROT_NONE))));
+  EXPECT_TRUE(succeeded(run_confined(program_, map(PROT_READ | PROT_WRITE))));
+  EXPECT_TRUE(succeeded(run_confined(program_, map(PROT_NONE))));
   for (int prot : {PROT_EXEC, PROT_READ | PROT_EXEC, PROT_READ | PROT_WRITE | PROT_EXEC}) {
-    const auto o = run_confined(policy_, map(prot));
+    const auto o = run_confined(program_, map(prot));
     EXPECT_TRUE(killed_by_sigsys(o)) << "prot " << prot << ": " << o;
   }
   const auto o =
-      run_confined(policy_, [] { return ok(::syscall(SYS_mprotect, nullptr, 0, PROT_READ)); });
+      run_confined(program_, [] { return ok(::syscall(SYS_mprotect, nullptr, 0, PROT_READ)); });
   EXPECT_TRUE(killed_by_sigsys(o)) << "mprotect: " << o;
 }
 
@@ -273,7 +314,7 @@ TEST_F(RuntimeBaselineTest, LeavesOutDescriptorTricksAndSignalsToOthers) {
   for (long nr : {long{SYS_fcntl}, long{SYS_dup}, long{SYS_tgkill}, long{SYS_kill},
                   long{SYS_socket}, long{SYS_ioctl}, long{SYS_execve}, long{SYS_clone}}) {
     // Arguments that would fail harmlessly if the call got through.
-    const auto o = run_confined(policy_, [nr] { return ok(::syscall(nr, -1L, -1L, -1L)); });
+    const auto o = run_confined(program_, [nr] { return ok(::syscall(nr, -1L, -1L, -1L)); });
     EXPECT_TRUE(killed_by_sigsys(o)) << "syscall " << nr << ": " << o;
   }
 }
