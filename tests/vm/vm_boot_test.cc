@@ -84,7 +84,10 @@ TEST_F(VmBootTest, CpuModeHandsOverToTheAgentAndPowersOffWhenItExits) {
 }
 
 TEST_F(VmBootTest, QuietByDefault) {
-  VmBoot boot = boot_vm("test.agent.action=exit:0");
+  // loglevel=7, the kernel's default console level (vm-boot raises it to 8 to see PID 1's
+  // debug records): what a guest console shows. vm-boot then takes the agent's clean exit
+  // from the stand-in agent's start record.
+  VmBoot boot = boot_vm("loglevel=7 test.agent.action=exit:0");
   ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
   EXPECT_EQ(boot.report()["action"], "exit:0") << boot.describe();
   EXPECT_EQ(boot.lines_containing("ccinit"), std::vector<std::string>{}) << boot.describe();
@@ -184,6 +187,27 @@ TEST_F(VmBootTest, TenThousandOrphansAreAllReaped) {
   EXPECT_EQ(report["orphans_zombies"], "0");
   EXPECT_EQ(report["orphans_alive"], "0");
   EXPECT_EQ(report["orphans_reaped"], "yes");
+}
+
+// vm-boot itself: a clean agent exit is told from PID 1's power-off record, whatever the
+// agent prints; this agent writes nothing and exits 0.
+TEST_F(VmBootTest, VmBootReportsACleanExitOfAnAgentThatSaysNothing) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu", VmOptions().quiet_agent());
+  ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("powered off after a clean agent exit")) << boot.describe();
+  EXPECT_EQ(boot.power_off_reasons(), std::vector<std::string>{"kata-agent exited with status 0"})
+      << boot.describe();
+  // It was the quiet agent that ran, not the stand-in.
+  ExpectNoAgent(boot);
+}
+
+// Without that record on the console (a loglevel that hides debug records) and without the
+// stand-in's start record, nothing says the agent ran: not a clean exit.
+TEST_F(VmBootTest, VmBootDoesNotGuessACleanExitItCannotSee) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu loglevel=7", VmOptions().quiet_agent());
+  ASSERT_EQ(boot.exit_code, kOtherEnd) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("without ccinit's power-off record")) << boot.describe();
+  EXPECT_TRUE(boot.has_line_containing(kPowerDown)) << boot.describe();
 }
 
 // vm-boot itself: the other two ways a VM can end are told apart from a power-off.

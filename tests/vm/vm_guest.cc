@@ -78,7 +78,8 @@ bool running_in_ci() {
 
 std::optional<std::string> cannot_boot_vms() {
   if (::geteuid() != 0) return "VM tests need root (the images hold device nodes)";
-  for (const char* name : {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz"})
+  for (const char* name :
+       {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz", "/quiet-agent.cpio.gz"})
     if (!fs::exists(kImageDir + name))
       return kImageDir + name + " is missing: the vm.images test (tests/vm/build-images) builds it";
   return std::nullopt;
@@ -94,6 +95,8 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
                                    "--cmdline", cmdline,
                                    "--initrd",  image_path(options.image)};
   if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
+  if (options.with_quiet_agent)
+    argv.insert(argv.end(), {"--initrd", kImageDir + "/quiet-agent.cpio.gz"});
   for (const auto& [text, command] : options.monitor_commands)
     argv.insert(argv.end(), {"--send-on", text, command});
 
