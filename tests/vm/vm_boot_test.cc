@@ -83,6 +83,31 @@ TEST_F(VmBootTest, CpuModeHandsOverToTheAgentAndPowersOffWhenItExits) {
   EXPECT_FALSE(boot.has_line_containing("helper gpu-configurator")) << boot.describe();
 }
 
+// scripts/boot-timeline (which bench/boot/run reads too) tells the boot in order from the
+// console: PID 1, each helper with the time PID 1 measured for it, the agent, the power-off.
+TEST_F(VmBootTest, BootTimelineTellsEachHelperAndTheAgentInOrder) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu nvrc.log=info test.agent.action=exit:0");
+  ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
+  const std::vector<std::string> timeline = boot.timeline();
+  auto index_of = [&](const std::string& text) {
+    for (std::size_t i = 0; i < timeline.size(); ++i)
+      if (timeline[i].find(text) != std::string::npos) return static_cast<long>(i);
+    return -1L;
+  };
+  long previous = -1;
+  for (const char* event : {"kernel start", "PID 1 starts (/init)", "helper mounter starts",
+                            "helper mounter finished (", "helper lockdown starts",
+                            "helper lockdown finished (", "kata-agent starts", "power-off"}) {
+    long at = index_of(event);
+    EXPECT_GT(at, previous) << "'" << event << "' missing or out of order\n"
+                            << ::testing::PrintToString(timeline);
+    previous = at;
+  }
+  EXPECT_GE(index_of("power-off reason: kata-agent exited with status 0"), 0)
+      << ::testing::PrintToString(timeline);
+  EXPECT_GE(index_of("PID 1 -> kata-agent start:"), 0) << ::testing::PrintToString(timeline);
+}
+
 TEST_F(VmBootTest, QuietByDefault) {
   // loglevel=7, the kernel's default console level (vm-boot raises it to 8 to see PID 1's
   // debug records): what a guest console shows. vm-boot then takes the agent's clean exit

@@ -76,6 +76,8 @@ struct VmBoot {
   long index_of(std::string_view text) const;
   // The `ccinit: power off: <reason>` reasons shown on the console.
   std::vector<std::string> power_off_reasons() const;
+  // What scripts/boot-timeline prints for this console, line by line.
+  std::vector<std::string> timeline() const;
   // For failure messages: the exit status, the verdict and the console.
   std::string describe() const;
 };
