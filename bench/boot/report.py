@@ -1,5 +1,6 @@
 """The benchmark's printed summary."""
 
+import os
 import statistics
 
 from vm import helper_medians, median
@@ -22,6 +23,8 @@ def vm_boots(boots, count, cmdlines):
     base = boots["baseline"]
     print(f"\nQEMU TCG boots: median of {count} boots of each, alternating (ms, from the kernel "
           "log's timestamps)")
+    print(f"  machine load average (1, 5, 15 min) at the end: "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     for name in names:
         print(f"  {name:12} kernel cmdline: ... {cmdlines[name]}")
     print(f"  {'':29}" + "".join(f"{n:>18}" for n in names) + "   target (ccinit auto)")
@@ -38,6 +41,10 @@ def vm_boots(boots, count, cmdlines):
         if target is not None:
             note = "   " + verdict(median(boots["ccinit auto"], field) / b, target)
         print(f"  {label:29}" + "".join(cells) + note)
+    # A loaded machine shows here first: medians of few boots hide a wide spread.
+    spread = [f"{min(x.init_to_agent for x in boots[n]):.0f}-"
+              f"{max(x.init_to_agent for x in boots[n]):.0f}" for n in names]
+    print(f"  {'Run /init -> agent, min-max':29}" + "".join(f"{c:>18}" for c in spread))
 
 
 def sizes(images, shipped):
