@@ -83,8 +83,36 @@ TEST_F(VmBootTest, CpuModeHandsOverToTheAgentAndPowersOffWhenItExits) {
   EXPECT_FALSE(boot.has_line_containing("helper gpu-configurator")) << boot.describe();
 }
 
+// scripts/boot-timeline (which bench/boot/run reads too) tells the boot in order from the
+// console: PID 1, each helper with the time PID 1 measured for it, the agent, the power-off.
+TEST_F(VmBootTest, BootTimelineTellsEachHelperAndTheAgentInOrder) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu nvrc.log=info test.agent.action=exit:0");
+  ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
+  const std::vector<std::string> timeline = boot.timeline();
+  auto index_of = [&](const std::string& text) {
+    for (std::size_t i = 0; i < timeline.size(); ++i)
+      if (timeline[i].find(text) != std::string::npos) return static_cast<long>(i);
+    return -1L;
+  };
+  long previous = -1;
+  for (const char* event : {"kernel start", "PID 1 starts (/init)", "helper mounter starts",
+                            "helper mounter finished (", "helper lockdown starts",
+                            "helper lockdown finished (", "kata-agent starts", "power-off"}) {
+    long at = index_of(event);
+    EXPECT_GT(at, previous) << "'" << event << "' missing or out of order\n"
+                            << ::testing::PrintToString(timeline);
+    previous = at;
+  }
+  EXPECT_GE(index_of("power-off reason: kata-agent exited with status 0"), 0)
+      << ::testing::PrintToString(timeline);
+  EXPECT_GE(index_of("PID 1 -> kata-agent start:"), 0) << ::testing::PrintToString(timeline);
+}
+
 TEST_F(VmBootTest, QuietByDefault) {
-  VmBoot boot = boot_vm("test.agent.action=exit:0");
+  // loglevel=7, the kernel's default console level (vm-boot raises it to 8 to see PID 1's
+  // debug records): what a guest console shows. vm-boot then takes the agent's clean exit
+  // from the stand-in agent's start record.
+  VmBoot boot = boot_vm("loglevel=7 test.agent.action=exit:0");
   ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
   EXPECT_EQ(boot.report()["action"], "exit:0") << boot.describe();
   EXPECT_EQ(boot.lines_containing("ccinit"), std::vector<std::string>{}) << boot.describe();
@@ -184,6 +212,27 @@ TEST_F(VmBootTest, TenThousandOrphansAreAllReaped) {
   EXPECT_EQ(report["orphans_zombies"], "0");
   EXPECT_EQ(report["orphans_alive"], "0");
   EXPECT_EQ(report["orphans_reaped"], "yes");
+}
+
+// vm-boot itself: a clean agent exit is told from PID 1's power-off record, whatever the
+// agent prints; this agent writes nothing and exits 0.
+TEST_F(VmBootTest, VmBootReportsACleanExitOfAnAgentThatSaysNothing) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu", VmOptions().quiet_agent());
+  ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("powered off after a clean agent exit")) << boot.describe();
+  EXPECT_EQ(boot.power_off_reasons(), std::vector<std::string>{"kata-agent exited with status 0"})
+      << boot.describe();
+  // It was the quiet agent that ran, not the stand-in.
+  ExpectNoAgent(boot);
+}
+
+// Without that record on the console (a loglevel that hides debug records) and without the
+// stand-in's start record, nothing says the agent ran: not a clean exit.
+TEST_F(VmBootTest, VmBootDoesNotGuessACleanExitItCannotSee) {
+  VmBoot boot = boot_vm("nvrc.mode=cpu loglevel=7", VmOptions().quiet_agent());
+  ASSERT_EQ(boot.exit_code, kOtherEnd) << boot.describe();
+  EXPECT_THAT(boot.verdict, HasSubstr("without ccinit's power-off record")) << boot.describe();
+  EXPECT_TRUE(boot.has_line_containing(kPowerDown)) << boot.describe();
 }
 
 // vm-boot itself: the other two ways a VM can end are told apart from a power-off.

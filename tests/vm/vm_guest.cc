@@ -28,6 +28,7 @@ using ::ccinit::testing::split_lines;
 
 const std::string kImageDir = CCINIT_BINARY_DIR "/vm-images";
 const std::string kVmBoot = CCINIT_SOURCE_DIR "/scripts/vm-boot";
+const std::string kBootTimeline = CCINIT_SOURCE_DIR "/scripts/boot-timeline";
 
 using ::ccinit::testing::TempDir;
 
@@ -38,15 +39,18 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-// Runs argv with stdin /dev/null and stderr into `stderr_path`; returns the wait status.
-int run(const std::vector<std::string>& argv, const std::string& stderr_path) {
+// Runs argv with stdin /dev/null, stdout into `stdout_path` and stderr into `stderr_path`;
+// returns the wait status.
+int run(const std::vector<std::string>& argv, const std::string& stdout_path,
+        const std::string& stderr_path) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = 0;
@@ -78,7 +82,8 @@ bool running_in_ci() {
 
 std::optional<std::string> cannot_boot_vms() {
   if (::geteuid() != 0) return "VM tests need root (the images hold device nodes)";
-  for (const char* name : {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz"})
+  for (const char* name :
+       {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz", "/quiet-agent.cpio.gz"})
     if (!fs::exists(kImageDir + name))
       return kImageDir + name + " is missing: the vm.images test (tests/vm/build-images) builds it";
   return std::nullopt;
@@ -94,15 +99,31 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
                                    "--cmdline", cmdline,
                                    "--initrd",  image_path(options.image)};
   if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
+  if (options.with_quiet_agent)
+    argv.insert(argv.end(), {"--initrd", kImageDir + "/quiet-agent.cpio.gz"});
   for (const auto& [text, command] : options.monitor_commands)
     argv.insert(argv.end(), {"--send-on", text, command});
 
-  int status = run(argv, stderr_path);
+  int status = run(argv, "/dev/null", stderr_path);
   VmBoot boot;
   boot.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   boot.console = split_lines(read_text(console));
   boot.verdict = read_text(stderr_path);
   return boot;
+}
+
+std::vector<std::string> VmBoot::timeline() const {
+  TempDir dir("ccinit-vm-timeline");
+  const std::string console_path = dir.path() + "/console", out = dir.path() + "/out";
+  {
+    std::ofstream file(console_path);
+    for (const auto& line : console) file << line << "\n";
+  }
+  int status = run({kBootTimeline, console_path}, out, "/dev/null");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw std::runtime_error("scripts/boot-timeline failed with wait status " +
+                             std::to_string(status));
+  return split_lines(read_text(out));
 }
 
 std::map<std::string, std::string> VmBoot::report() const {

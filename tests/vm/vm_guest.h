@@ -17,6 +17,7 @@ inline constexpr int kPoweredOffClean = 0;
 inline constexpr int kPoweredOffWithReason = 2;
 inline constexpr int kKernelPanic = 3;
 inline constexpr int kTimedOut = 4;
+inline constexpr int kOtherEnd = 5;  // e.g. a power-off without ccinit's record
 
 // The whole-boot limit these tests hold every VM to.
 inline constexpr double kBootSeconds = 15;
@@ -37,6 +38,11 @@ struct VmOptions {
     with_modules = true;
     return *this;
   }
+  // Appends the overlay that replaces the stand-in agent with ccinit-test-quiet-agent.
+  VmOptions& quiet_agent() {
+    with_quiet_agent = true;
+    return *this;
+  }
   // When a console line matches `regex` (Python's re.search), `command` goes to the QEMU
   // monitor.
   VmOptions& send_on(const std::string& regex, const std::string& command) {
@@ -52,6 +58,7 @@ struct VmOptions {
   Image image = Image::kShipped;
   double timeout_seconds = kBootSeconds;
   bool with_modules = false;
+  bool with_quiet_agent = false;
   std::vector<std::pair<std::string, std::string>> monitor_commands;
 };
 
@@ -69,6 +76,8 @@ struct VmBoot {
   long index_of(std::string_view text) const;
   // The `ccinit: power off: <reason>` reasons shown on the console.
   std::vector<std::string> power_off_reasons() const;
+  // What scripts/boot-timeline prints for this console, line by line.
+  std::vector<std::string> timeline() const;
   // For failure messages: the exit status, the verdict and the console.
   std::string describe() const;
 };
