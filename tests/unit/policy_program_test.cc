@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/helper_table.h"
 #include "helper_process.h"
 #include "temp_dir.h"
 
@@ -23,7 +24,8 @@ std::string read_file(const std::filesystem::path& path) {
 
 TEST(HelperPrograms, EachHelperInstallsWhatPolicycMakesOfItsPolicyFile) {
   TempDir dir{"policy_program_test"};
-  for (const std::string helper : {"mounter", "lockdown", "gpu-configurator", "fabric-launcher"}) {
+  for (const HelperInfo& info : kHelpers) {
+    const std::string helper(info.name);
     SCOPED_TRACE(helper);
     HelperRun run = run_manual(helper, {"--print-bpf"});
     ASSERT_TRUE(run.exited_with(0)) << run.describe();

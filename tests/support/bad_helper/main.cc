@@ -93,10 +93,6 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
 
 }  // namespace
 
-namespace ccinit::policy {
-extern const Policy policy_lockdown;
-}
-
 int main(int argc, char** argv) {
   const std::string mode = mode_from_cmdline();
   ccinit::helper::HelperSpec spec{
