@@ -160,7 +160,8 @@ pid_t Child::release() {
 }
 
 Child spawn(const SpawnOptions& options) {
-  ChildPlan plan{options, {}, {}, {}, {}, 0, ::getpid()};
+  // getpid only when needed: a confined caller's policy need not allow what it does not use.
+  ChildPlan plan{options, {}, {}, {}, {}, 0, options.die_with_parent ? ::getpid() : 0};
   plan.argv.push_back(const_cast<char*>(options.path.c_str()));
   if (!options.argv.empty()) {
     plan.argv.clear();
