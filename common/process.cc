@@ -147,6 +147,8 @@ void Child::kill(int sig) const {
 }
 
 int Child::wait() {
+  // waitpid(-1) would take some other child's exit.
+  if (pid_ <= 0) throw std::logic_error("wait on a child that is not owned");
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0) {
     if (errno != EINTR) throw SysError("wait for pid " + std::to_string(pid_));
