@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 namespace ccinit::pid1 {
@@ -25,23 +26,27 @@ AgentLimits agent_limits() {
   return limits;
 }
 
-ChildProcess start_agent(const std::string& path, const AgentLimits& limits) {
-  std::string oom = std::to_string(kAgentOomScoreAdj);
-  auto setup = [&] {
-    if (setsid() < 0) child_fail("setsid");
+Child start_agent(const std::string& path, const AgentLimits& limits) {
+  const std::string oom = std::to_string(kAgentOomScoreAdj);
+  SpawnOptions options;
+  options.path = path;
+  options.env = std::vector<std::string>{kAgentPathEnv};
+  options.fds = {{0, 0}, {1, 1}, {2, 2}};
+  options.new_session = true;
+  options.working_dir = "/";
+  options.child_step = [&]() -> const char* {
     rlimit nofile{limits.nofile, limits.nofile};
-    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) child_fail("setrlimit RLIMIT_NOFILE");
-    if (limits.set_oom_score_adj) {
-      int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-      if (fd < 0) child_fail("open /proc/self/oom_score_adj");
-      if (::write(fd, oom.data(), oom.size()) != static_cast<ssize_t>(oom.size()))
-        child_fail("write /proc/self/oom_score_adj");
-      ::close(fd);
-    }
-    if (chdir("/") != 0) child_fail("chdir /");
-    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) child_fail("close_range");
+    if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) return "setrlimit RLIMIT_NOFILE";
+    if (!limits.set_oom_score_adj) return nullptr;
+    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return "open /proc/self/oom_score_adj";
+    bool written = ::write(fd, oom.data(), oom.size()) == static_cast<ssize_t>(oom.size());
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return written ? nullptr : "write /proc/self/oom_score_adj";
   };
-  return fork_exec(path, {path}, {kAgentPathEnv}, setup);
+  return spawn(options);
 }
 
 }  // namespace ccinit::pid1

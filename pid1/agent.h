@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pid1/spawn.h"
+#include "common/process.h"
 
 namespace ccinit::pid1 {
 
@@ -29,6 +29,6 @@ AgentLimits agent_limits();
 // Starts kata-agent as a child of PID 1 in its own session: full capabilities, no seccomp
 // filter, fds 0-2 only (PID 1's console), cwd /, the limits above, clean environment.
 // Throws SpawnError when it cannot be started.
-ChildProcess start_agent(const std::string& path, const AgentLimits& limits);
+Child start_agent(const std::string& path, const AgentLimits& limits);
 
 }  // namespace ccinit::pid1

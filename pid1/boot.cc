@@ -9,6 +9,7 @@
 #include "common/cmdline_config.h"
 #include "common/file_io.h"
 #include "common/sys_error.h"
+#include "common/wait_status.h"
 #include "pid1/agent.h"
 #include "pid1/boot_plan.h"
 #include "pid1/crash_guard.h"
@@ -33,7 +34,7 @@ class Boot {
  private:
   void run_step(const HelperStep& step);
   wire::Config read_config();
-  [[noreturn]] void supervise_agent(ChildProcess agent);
+  [[noreturn]] void supervise_agent(Child agent);
   [[noreturn]] void fail(const std::string& reason) { power_off_now(reason, log_); }
 
   Log log_;
@@ -48,10 +49,10 @@ void Boot::run_step(const HelperStep& step) {
   *invocation.request.mutable_config() = config_;
   HelperOutcome outcome =
       run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
-  if (outcome.shutdown_signal != 0)
+  if (outcome.kind == OutcomeKind::kInterrupted)
     power_off_orderly("received " + signal_name(outcome.shutdown_signal), PowerOffKind::kRequested,
                       signal_fd_.get(), reaper_, log_);
-  if (!outcome.ok) fail("helper " + step.name + " failed: " + outcome.reason);
+  if (!outcome.ok()) fail("helper " + step.name + " failed: " + describe_outcome(outcome));
 }
 
 wire::Config Boot::read_config() {
@@ -68,7 +69,7 @@ wire::Config Boot::read_config() {
   }
 }
 
-void Boot::supervise_agent(ChildProcess agent) {
+void Boot::supervise_agent(Child agent) {
   pid_t agent_pid = agent.pid();
   reaper_.track(agent_pid, Role::kAgent, "kata-agent");
   for (;;) {
@@ -85,16 +86,16 @@ void Boot::supervise_agent(ChildProcess agent) {
           case Role::kAgent: {
             agent.mark_reaped();
             bool clean = WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
-            power_off_orderly("kata-agent " + describe_status(exit.status),
+            power_off_orderly("kata-agent " + describe_wait_status(exit.status),
                               clean ? PowerOffKind::kAgentExitedCleanly : PowerOffKind::kFailure,
                               signal_fd_.get(), reaper_, log_);
           }
           case Role::kDaemon:
             log_.logger().error("daemon {} (pid {}) {}", exit.name, exit.pid,
-                                describe_status(exit.status));
+                                describe_wait_status(exit.status));
             break;
           default:
-            log_.logger().trace("reaped pid {}: {}", exit.pid, describe_status(exit.status));
+            log_.logger().trace("reaped pid {}: {}", exit.pid, describe_wait_status(exit.status));
             break;
         }
       }
@@ -145,13 +146,11 @@ void Boot::run() {
   AgentLimits limits = agent_limits();
   for (const auto& warning : limits.warnings) log_.logger().warn("{}", warning);
   log_.logger().info("starting kata-agent {}", kAgentPath);
-  ChildProcess agent;
+  Child agent;
   try {
     agent = start_agent(kAgentPath, limits);
   } catch (const SpawnError& e) {
     fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + e.detail());
-  } catch (const SysError& e) {
-    fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + e.what());
   }
   supervise_agent(std::move(agent));
 }

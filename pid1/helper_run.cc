@@ -12,11 +12,12 @@
 
 #include "common/log_escape.h"
 #include "common/pipe.h"
+#include "common/process.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
+#include "common/wait_status.h"
 #include "pid1/seccomp_audit.h"
 #include "pid1/signals.h"
-#include "pid1/spawn.h"
 #include "proto/channel.h"
 
 namespace ccinit::pid1 {
@@ -25,9 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Parent-side fds are moved above the range the child arranges (0-4) so dup2 in the child
-// can never clobber a source it still needs.
-constexpr int kFirstParentFd = 10;
 // How long a helper's event stream may stay open after the helper exited.
 constexpr auto kEventDrainAfterExit = std::chrono::seconds(1);
 // How long a killed helper gets to be reaped before we stop waiting for it.
@@ -36,18 +34,22 @@ constexpr std::size_t kLastOutputLines = 3;
 // Untrusted helper text is cut here so one line cannot flood the kernel log.
 constexpr std::size_t kMaxLineBytes = 1024;
 
-// A pipe whose two fds are at kFirstParentFd or above.
-Pipe make_parent_pipe() {
-  Pipe low = make_pipe();
-  Pipe high{UniqueFd(fcntl(low.read_end.get(), F_DUPFD_CLOEXEC, kFirstParentFd)),
-            UniqueFd(fcntl(low.write_end.get(), F_DUPFD_CLOEXEC, kFirstParentFd))};
-  if (!high.read_end || !high.write_end) throw SysError("fcntl F_DUPFD_CLOEXEC");
-  return high;
+void set_nonblocking(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) throw SysError("fcntl O_NONBLOCK");
 }
 
-void set_nonblocking(int fd) {
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+HelperOutcome outcome_of(OutcomeKind kind, std::string detail) {
+  HelperOutcome outcome;
+  outcome.kind = kind;
+  outcome.detail = std::move(detail);
+  return outcome;
 }
+
+// A failure of PID 1's own side of the supervision (a system call that should not fail).
+struct SupervisionError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // Splits the helper's stdout/stderr into lines for the log.
 class OutputLines {
@@ -86,17 +88,24 @@ class HelperSupervisor {
   HelperSupervisor(const HelperInvocation& inv, int signal_fd, Reaper& reaper, Log& log,
                    SyslogSink* syslog)
       : inv_(inv), signal_fd_(signal_fd), reaper_(reaper), log_(log), syslog_(syslog) {}
+  // A helper still ours here (timeout or supervision error) is killed and reaped by child_;
+  // the reaper must not expect it any more.
+  ~HelperSupervisor() {
+    if (child_) reaper_.forget(pid_);
+  }
 
   HelperOutcome run();
 
  private:
   void start();
+  void supervise();
   void send_request();
   void on_signals();
   void on_events();
   void on_output();
   void on_event(const wire::Event& event);
-  void kill_now() { child_.kill_group(SIGKILL); }
+  void kill_now() { child_.kill(SIGKILL); }
+  void log_finished();
   HelperOutcome judge();
 
   const HelperInvocation& inv_;
@@ -105,7 +114,7 @@ class HelperSupervisor {
   Log& log_;
   SyslogSink* syslog_;
 
-  ChildProcess child_;
+  Child child_;
   pid_t pid_ = -1;
   UniqueFd request_w_, events_r_, output_r_;
   wire::EventStream stream_;
@@ -117,29 +126,29 @@ class HelperSupervisor {
   bool timed_out_ = false;
   int shutdown_signal_ = 0;
   std::string protocol_error_;
+  std::string supervision_error_;
   Clock::time_point started_;
 };
 
 void HelperSupervisor::start() {
-  Pipe request = make_parent_pipe(), events = make_parent_pipe(), output = make_parent_pipe(),
-       stdin_pipe = make_parent_pipe();
+  Pipe request = make_pipe(), events = make_pipe(), output = make_pipe(), stdin_pipe = make_pipe();
   // stdin reads EOF at once: /dev/null may not exist yet when the mounter starts.
   stdin_pipe.write_end.reset();
-  int req_r = request.read_end.get(), ev_w = events.write_end.get(), out_w = output.write_end.get(),
-      in_r = stdin_pipe.read_end.get();
-  auto setup = [&] {
-    if (setsid() < 0) child_fail("setsid");
-    // The helper must not outlive PID 1's interest in it.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail("prctl PR_SET_PDEATHSIG");
-    if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0 || dup2(req_r, 3) < 0 ||
-        dup2(ev_w, 4) < 0)
-      child_fail("dup2");
-    // Everything above the protocol fds closes at exec (the exec-status pipe included).
-    if (close_range(5, ~0U, CLOSE_RANGE_CLOEXEC) != 0) child_fail("close_range");
-    if (chdir("/") != 0) child_fail("chdir /");
-  };
+  SpawnOptions options;
+  options.path = inv_.path;
+  options.argv = {inv_.name};
+  options.env = std::vector<std::string>{};
+  options.fds = {{0, stdin_pipe.read_end.get()},
+                 {1, output.write_end.get()},
+                 {2, output.write_end.get()},
+                 {3, request.read_end.get()},
+                 {4, events.write_end.get()}};
+  // Its own session, so a timeout kills its tools too; it must not outlive PID 1's interest.
+  options.new_session = true;
+  options.die_with_parent = true;
+  options.working_dir = "/";
   started_ = Clock::now();
-  child_ = fork_exec(inv_.path, {inv_.name}, {}, setup);
+  child_ = spawn(options);
   pid_ = child_.pid();
   reaper_.track(pid_, Role::kHelper, inv_.name);
   request_w_ = std::move(request.write_end);
@@ -157,7 +166,7 @@ void HelperSupervisor::send_request() {
     wire::write_frame(request_w_.get(), payload);
   } catch (const SysError& e) {
     // EPIPE: the helper is already gone; its exit status tells why.
-    if (e.code() != EPIPE) throw;
+    if (e.code() != EPIPE) throw SupervisionError(std::string("writing the request: ") + e.what());
   }
   request_w_.reset();
 }
@@ -192,8 +201,7 @@ void HelperSupervisor::on_events() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return;
-      protocol_error_ = std::string("reading events: ") + std::strerror(errno);
-      break;
+      throw SupervisionError(std::string("reading events: ") + std::strerror(errno));
     }
     try {
       if (n == 0) {
@@ -238,7 +246,8 @@ void HelperSupervisor::on_signals() {
         child_.mark_reaped();
       } else {
         log_.logger().debug("reaped pid {} ({}): {}", exit.pid,
-                            exit.name.empty() ? "orphan" : exit.name, describe_status(exit.status));
+                            exit.name.empty() ? "orphan" : exit.name,
+                            describe_wait_status(exit.status));
       }
     }
   }
@@ -248,10 +257,24 @@ HelperOutcome HelperSupervisor::run() {
   try {
     start();
   } catch (const SpawnError& e) {
-    HelperOutcome out;
-    out.reason = "cannot start: " + e.detail();
-    return out;
+    return outcome_of(OutcomeKind::kCannotStart, e.detail());
+  } catch (const std::exception& e) {
+    return outcome_of(OutcomeKind::kCannotStart, e.what());
   }
+  try {
+    supervise();
+  } catch (const std::exception& e) {
+    supervision_error_ = e.what();
+  }
+  try {
+    log_finished();
+  } catch (const std::exception&) {
+    // The outcome matters more than the log line.
+  }
+  return judge();
+}
+
+void HelperSupervisor::supervise() {
   send_request();
   auto deadline = started_ + inv_.timeout;
   std::optional<Clock::time_point> exited_at;
@@ -267,7 +290,7 @@ HelperOutcome HelperSupervisor::run() {
       kill_now();
       deadline = now + kReapAfterKill;
     } else if (timed_out_ && now >= deadline) {
-      break;  // killed but not reaped: ChildProcess reaps it on the way out
+      break;  // killed but not reaped: child_ reaps it on the way out
     }
     auto wait = exited_at ? *exited_at + kEventDrainAfterExit - now : deadline - now;
     int wait_ms = static_cast<int>(
@@ -277,63 +300,109 @@ HelperOutcome HelperSupervisor::run() {
                      {output_r_ ? output_r_.get() : -1, POLLIN, 0},
                      {syslog_ ? syslog_->fd() : -1, POLLIN, 0}};
     int rc = poll(fds, 4, wait_ms);
-    if (rc < 0 && errno != EINTR) throw SysError("poll");
+    if (rc < 0 && errno != EINTR) throw SupervisionError(std::string("poll: ") + strerror(errno));
     if (rc <= 0) continue;
+    // Without the signal fd no exit or shutdown request would ever be seen.
+    if (fds[0].revents & (POLLNVAL | POLLERR))
+      throw SupervisionError("poll: the signal fd is not usable");
     // Syslog first: a readiness line must reach /run/syslog.log before anything waits on it.
     if (fds[3].revents) syslog_->drain();
     if (fds[0].revents) on_signals();
     if (fds[1].revents && events_r_) on_events();
     if (fds[2].revents && output_r_) on_output();
   }
+}
+
+void HelperSupervisor::log_finished() {
   if (output_r_) on_output();
   output_.flush([&](const std::string& line) { log_.logger().info("{}: {}", inv_.name, line); });
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
   log_.logger().info("helper {} finished in {} ms", inv_.name, elapsed.count());
-  return judge();
 }
 
 HelperOutcome HelperSupervisor::judge() {
   HelperOutcome out;
-  out.shutdown_signal = shutdown_signal_;
+  out.wait_status = status_;
+  out.timeout = inv_.timeout;
+  if (!output_.last().empty()) out.last_output = output_.last().back();
   const auto& result = stream_.result();
-  auto with_output = [&](std::string reason) {
-    if (!output_.last().empty()) reason += "; last output: " + output_.last().back();
-    return reason;
-  };
   if (shutdown_signal_ != 0) {
-    out.reason = "interrupted by " + signal_name(shutdown_signal_);
+    out.kind = OutcomeKind::kInterrupted;
+    out.shutdown_signal = shutdown_signal_;
+  } else if (!supervision_error_.empty()) {
+    out.kind = OutcomeKind::kSupervisionError;
+    out.detail = supervision_error_;
   } else if (!protocol_error_.empty()) {
-    out.reason = "protocol error: " + protocol_error_;
+    out.kind = OutcomeKind::kProtocolError;
+    out.detail = protocol_error_;
   } else if (timed_out_) {
-    out.reason = "timed out after " + std::to_string(inv_.timeout.count()) + " s";
+    out.kind = OutcomeKind::kTimeout;
   } else if (!exited_) {
-    out.reason = "did not exit";
+    out.kind = OutcomeKind::kSupervisionError;
+    out.detail = "supervision ended before the helper exited";
   } else if (WIFSIGNALED(status_) && WTERMSIG(status_) == SIGSYS) {
-    auto syscall = find_seccomp_syscall(pid_, 200);
-    out.reason = syscall ? "killed by its seccomp policy (SIGSYS) in syscall " + *syscall
-                         : "killed by its seccomp policy (SIGSYS); the kernel did not report "
-                           "the syscall";
+    out.kind = OutcomeKind::kKilledBySeccomp;
+    out.detail = find_seccomp_syscall(pid_, 200).value_or("");
   } else if (WIFSIGNALED(status_)) {
-    out.reason = "killed by signal " + signal_name(WTERMSIG(status_));
+    out.kind = OutcomeKind::kKilledBySignal;
   } else if (result && !result->ok()) {
-    out.reason = escape_for_log(result->error(), kMaxLineBytes) + " (exit status " +
-                 std::to_string(WEXITSTATUS(status_)) + ")";
+    out.kind = OutcomeKind::kFailedResult;
+    out.detail = escape_for_log(result->error(), kMaxLineBytes);
   } else if (WEXITSTATUS(status_) != 0) {
-    out.reason = with_output("exited with status " + std::to_string(WEXITSTATUS(status_)));
+    out.kind = OutcomeKind::kExitedNonZero;
   } else if (!result) {
-    out.reason = with_output("exited without a result");
+    out.kind = OutcomeKind::kNoResult;
   } else {
-    out.ok = true;
+    out.kind = OutcomeKind::kOk;
   }
   return out;
 }
 
 }  // namespace
 
+std::string describe_outcome(const HelperOutcome& outcome) {
+  auto with_output = [&](std::string reason) {
+    if (!outcome.last_output.empty()) reason += "; last output: " + outcome.last_output;
+    return reason;
+  };
+  switch (outcome.kind) {
+    case OutcomeKind::kOk:
+      return "succeeded";
+    case OutcomeKind::kCannotStart:
+      return "cannot start: " + outcome.detail;
+    case OutcomeKind::kExitedNonZero:
+      return with_output(describe_wait_status(outcome.wait_status));
+    case OutcomeKind::kKilledBySignal:
+      return describe_wait_status(outcome.wait_status);
+    case OutcomeKind::kKilledBySeccomp:
+      return outcome.detail.empty()
+                 ? "killed by its seccomp policy (SIGSYS); the kernel did not report the syscall"
+                 : "killed by its seccomp policy (SIGSYS) in syscall " + outcome.detail;
+    case OutcomeKind::kFailedResult:
+      return outcome.detail + " (exit status " + std::to_string(WEXITSTATUS(outcome.wait_status)) +
+             ")";
+    case OutcomeKind::kNoResult:
+      return with_output("exited without a result");
+    case OutcomeKind::kProtocolError:
+      return "protocol error: " + outcome.detail;
+    case OutcomeKind::kTimeout:
+      return "timed out after " + std::to_string(outcome.timeout.count()) + " s";
+    case OutcomeKind::kInterrupted:
+      return "interrupted by " + signal_name(outcome.shutdown_signal);
+    case OutcomeKind::kSupervisionError:
+      return "supervision failed: " + outcome.detail;
+  }
+  return "unknown outcome";
+}
+
 HelperOutcome run_helper(const HelperInvocation& invocation, int signal_fd, Reaper& reaper,
-                         Log& log, SyslogSink* syslog) {
-  HelperSupervisor supervisor(invocation, signal_fd, reaper, log, syslog);
-  return supervisor.run();
+                         Log& log, SyslogSink* syslog) noexcept {
+  try {
+    HelperSupervisor supervisor(invocation, signal_fd, reaper, log, syslog);
+    return supervisor.run();
+  } catch (const std::exception& e) {
+    return outcome_of(OutcomeKind::kSupervisionError, e.what());
+  }
 }
 
 }  // namespace ccinit::pid1

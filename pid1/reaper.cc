@@ -4,8 +4,6 @@
 
 #include <cerrno>
 
-#include "pid1/signals.h"
-
 namespace ccinit::pid1 {
 
 void Reaper::track(pid_t pid, Role role, std::string name) {
@@ -40,12 +38,6 @@ bool Reaper::has_children() const {
   // WNOWAIT: look without reaping; ECHILD means nobody is left.
   int rc = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
   return rc == 0;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "killed by signal " + signal_name(WTERMSIG(status));
-  return "stopped (status " + std::to_string(status) + ")";
 }
 
 }  // namespace ccinit::pid1

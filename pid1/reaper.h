@@ -37,7 +37,4 @@ class Reaper {
   std::size_t orphans_reaped_ = 0;
 };
 
-// "exited with status 3", "killed by signal SIGSEGV".
-std::string describe_status(int status);
-
 }  // namespace ccinit::pid1

@@ -40,19 +40,4 @@ int read_signal(int signal_fd) {
   }
 }
 
-void reset_signals_for_child() {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig)
-    sigaction(sig, &dfl, nullptr);  // fails harmlessly for KILL/STOP
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-std::string signal_name(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
 }  // namespace ccinit::pid1

@@ -2,8 +2,6 @@
 
 #include <signal.h>
 
-#include <string>
-
 #include "common/unique_fd.h"
 
 namespace ccinit::pid1 {
@@ -15,11 +13,5 @@ UniqueFd block_signals_and_open_signalfd();
 
 // Reads one pending signal from the signalfd; 0 when none is pending.
 int read_signal(int signal_fd);
-
-// In a freshly forked child, before exec: default handlers and an empty signal mask.
-void reset_signals_for_child();
-
-// "SIGSEGV" for SIGSEGV, "signal 42" for anything without a name.
-std::string signal_name(int sig);
 
 }  // namespace ccinit::pid1

@@ -1,10 +1,7 @@
 #include "helpers/gpu-configurator/process_runner.h"
 
 #include <fcntl.h>
-#include <linux/close_range.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,54 +12,14 @@
 
 #include "common/file_io.h"
 #include "common/pipe.h"
+#include "common/process.h"
 #include "common/sys_error.h"
+#include "common/wait_status.h"
 #include "helpers/gpu-configurator/syslog_watch.h"
 
 namespace ccinit::gpu {
 
 namespace {
-
-// A child that is killed and reaped if it is still ours when this goes (an error path),
-// unless released to run on as a daemon.
-class ChildProcess {
- public:
-  explicit ChildProcess(pid_t pid) : pid_(pid) {}
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int ignored;
-    while (::waitpid(pid_, &ignored, 0) < 0 && errno == EINTR) {
-    }
-  }
-  pid_t pid() const { return pid_; }
-  pid_t release() { return std::exchange(pid_, 0); }
-  // The child was reaped elsewhere (waitid on its pidfd).
-  void reaped() { pid_ = 0; }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0) {
-      if (errno != EINTR) throw SysError("wait for pid " + std::to_string(pid_));
-    }
-    pid_ = 0;
-    return status;
-  }
-
- private:
-  pid_t pid_;
-};
-
-int wait_status_of(const siginfo_t& info) {
-  switch (info.si_code) {
-    case CLD_EXITED:
-      return (info.si_status & 0xff) << 8;
-    case CLD_DUMPED:
-      return (info.si_status & 0x7f) | 0x80;
-    default:
-      return info.si_status & 0x7f;
-  }
-}
 
 std::string duration_text(std::chrono::milliseconds timeout) {
   if (timeout.count() % 1000 == 0) return std::to_string(timeout.count() / 1000) + " s";
@@ -106,58 +63,31 @@ void ProcessRunner::open_std_fds() {
   if (!output_) throw SysError("open /dev/null");
 }
 
-pid_t ProcessRunner::spawn(const Command& command, int stdout_fd) {
-  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(command.path.c_str()));
-  for (const std::string& arg : command.args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  char* envp[] = {const_cast<char*>(kPath), nullptr};
+Child ProcessRunner::spawn(const Command& command, int stdout_fd) {
   open_std_fds();
-  const int in = null_in_.get();
-  const int err = output_.get();
-  Pipe exec_error = make_pipe(O_CLOEXEC);
-
-  const pid_t pid = ::fork();
-  if (pid < 0) throw SysError("fork for " + command.path);
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    int error = 0;
-    if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0 || ::dup2(in, 0) < 0 ||
-        ::dup2(stdout_fd, 1) < 0 || ::dup2(err, 2) < 0 ||
-        ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC) != 0) {
-      error = errno;
-    } else {
-      ::execve(command.path.c_str(), argv.data(), envp);
-      error = errno;
-    }
-    [[maybe_unused]] ssize_t ignored = ::write(exec_error.write_end.get(), &error, sizeof error);
-    ::_exit(127);
+  SpawnOptions options;
+  options.path = command.path;
+  options.argv.push_back(command.path);
+  options.argv.insert(options.argv.end(), command.args.begin(), command.args.end());
+  options.env = std::vector<std::string>{kPath};
+  options.fds = {{0, null_in_.get()}, {1, stdout_fd}, {2, output_.get()}};
+  try {
+    return ccinit::spawn(options);
+  } catch (const SpawnError& e) {
+    throw SysError("run " + command.path + (e.stage() == "exec" ? "" : ": " + e.stage()), e.code());
   }
-  ChildProcess child(pid);
-  exec_error.write_end.reset();
-  int error = 0;
-  ssize_t n;
-  while ((n = ::read(exec_error.read_end.get(), &error, sizeof error)) < 0 && errno == EINTR) {
-  }
-  if (n == sizeof error) {
-    child.wait();
-    throw SysError("run " + command.path, error);
-  }
-  return child.release();
 }
 
 ToolResult ProcessRunner::run(const Command& command, bool capture) {
   ToolResult result;
   if (!capture) {
     open_std_fds();
-    ChildProcess child(spawn(command, output_.get()));
+    Child child = spawn(command, output_.get());
     result.wait_status = child.wait();
     return result;
   }
   Pipe out = make_pipe(O_CLOEXEC);
-  ChildProcess child(spawn(command, out.write_end.get()));
+  Child child = spawn(command, out.write_end.get());
   out.write_end.reset();
   result.output = read_all(out.read_end.get());
   result.wait_status = child.wait();
@@ -166,15 +96,15 @@ ToolResult ProcessRunner::run(const Command& command, bool capture) {
 
 pid_t ProcessRunner::start(const Command& command) {
   open_std_fds();
-  return spawn(command, output_.get());
+  return spawn(command, output_.get()).release();
 }
 
 pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& readiness) {
   // Watching starts before the launcher does, so its line cannot be missed.
   SyslogWatch syslog(options_.syslog_dir);
   open_std_fds();
-  ChildProcess launcher(spawn(command, output_.get()));
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, launcher.pid(), 0)));
+  Child launcher = spawn(command, output_.get());
+  UniqueFd pidfd = open_pidfd(launcher.pid());
   if (!pidfd) throw SysError("pidfd_open for " + readiness.name);
 
   const auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
@@ -196,8 +126,8 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
       if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info,
                    WEXITED) != 0)
         throw SysError("wait for " + readiness.name);
-      launcher.reaped();
-      const int status = wait_status_of(info);
+      launcher.mark_reaped();
+      const int status = wait_status_from_siginfo(info);
       syslog.consume(readiness.syslog_line);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw std::runtime_error(command.text() + " " + describe_wait_status(status) +
@@ -231,7 +161,7 @@ std::optional<std::string> ProcessRunner::check_child(pid_t pid, bool* not_ours)
     return std::nullopt;
   }
   if (info.si_pid == 0) return std::nullopt;  // still running
-  const int status = wait_status_of(info);
+  const int status = wait_status_from_siginfo(info);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;  // daemonized
   return describe_wait_status(status);
 }
@@ -246,7 +176,7 @@ std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
   if (auto ended = check_child(pid, &not_ours)) return ended;
   if (!not_ours) return std::nullopt;
   // Not our child (a daemon its launcher forked): a pidfd tells whether it still runs.
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd) {
     if (errno == ESRCH) return std::string("is no longer running");
     throw SysError("pidfd_open for pid " + std::to_string(pid));

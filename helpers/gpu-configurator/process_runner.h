@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "common/process.h"
 #include "common/unique_fd.h"
 #include "helpers/gpu-configurator/tool_runner.h"
 
@@ -34,7 +35,7 @@ class ProcessRunner : public ToolRunner {
   // Our child still running or exited 0: nullopt; ended otherwise: how. nullopt as well,
   // with *not_ours set, when `pid` is not our child.
   std::optional<std::string> check_child(pid_t pid, bool* not_ours);
-  pid_t spawn(const Command& command, int stdout_fd);
+  Child spawn(const Command& command, int stdout_fd);
 
   ProcessRunnerOptions options_;
   // Daemons that were ready (syslog line) while their launcher still ran: daemon -> launcher.

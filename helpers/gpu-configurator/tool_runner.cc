@@ -2,8 +2,6 @@
 
 #include <sys/wait.h>
 
-#include <cstring>
-
 namespace ccinit::gpu {
 
 std::string Command::text() const {
@@ -14,18 +12,6 @@ std::string Command::text() const {
 
 bool ToolResult::ok() const {
   return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-}
-
-std::string describe_wait_status(int wait_status) {
-  if (WIFEXITED(wait_status))
-    return "exited with status " + std::to_string(WEXITSTATUS(wait_status));
-  if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
-    const char* name = ::sigdescr_np(sig);
-    return "was killed by signal " + std::to_string(sig) +
-           (name ? " (" + std::string(name) + ")" : "");
-  }
-  return "ended with wait status " + std::to_string(wait_status);
 }
 
 ToolResult DryRunRunner::run(const Command& command, bool) {

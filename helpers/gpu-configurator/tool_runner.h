@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/wait_status.h"
 #include "helpers/runtime/reporter.h"
 
 // How the GPU steps run NVIDIA's tools. An interface so unit tests check the step sequence
@@ -27,9 +28,6 @@ struct ToolResult {
 
   bool ok() const;
 };
-
-// "exited with status 1", "was killed by signal 11 (Segmentation fault)".
-std::string describe_wait_status(int wait_status);
 
 // How a self-daemonizing tool (nvidia-persistenced) says it is ready: its launching process
 // exits 0, or `syslog_line` shows up in the syslog file; whichever comes first.

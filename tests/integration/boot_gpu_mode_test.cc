@@ -253,18 +253,22 @@ ProgramRun run_helper_on_tree(const GpuGuest& guest, const std::vector<std::stri
   const std::string root = guest.root();
   std::vector<std::string> argv = {"/usr/libexec/ccinit/gpu-configurator"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_program(argv, std::vector<std::string>{}, [&] {
-    auto mounted = [](const std::string& source, const std::string& target, const char* type,
+  // Paths are built before fork: the step may only make system calls.
+  const std::string sys = root + "/sys", pci = root + "/sys/bus/pci/devices", proc = root + "/proc",
+                    run = root + "/run", tree = guest.pci_tree();
+  return run_program(argv, std::vector<std::string>{}, [&]() -> const char* {
+    auto mounted = [](const char* source, const std::string& target, const char* type,
                       unsigned long flags) {
-      return ::mount(source.c_str(), target.c_str(), type, flags, nullptr) == 0;
+      return ::mount(source, target.c_str(), type, flags, nullptr) == 0;
     };
-    if (::unshare(CLONE_NEWNS) != 0 || !mounted("none", "/", nullptr, MS_REC | MS_PRIVATE) ||
-        !mounted("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
-        !mounted(guest.pci_tree(), root + "/sys/bus/pci/devices", nullptr, MS_BIND) ||
-        !mounted("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
-        !mounted("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV) ||
-        ::chroot(root.c_str()) != 0 || ::chdir("/") != 0)
-      _exit(121);
+    if (::unshare(CLONE_NEWNS) != 0) return "unshare CLONE_NEWNS";
+    if (!mounted("none", "/", nullptr, MS_REC | MS_PRIVATE)) return "make / private";
+    if (!mounted("sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC)) return "mount sysfs";
+    if (!mounted(tree.c_str(), pci, nullptr, MS_BIND)) return "bind the PCI tree";
+    if (!mounted("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)) return "mount proc";
+    if (!mounted("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV)) return "mount /run";
+    if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) return "chroot";
+    return nullptr;
   });
 }
 

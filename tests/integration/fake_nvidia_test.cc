@@ -29,13 +29,17 @@ namespace fs = std::filesystem;
 // tool leaves in /run), with a plain environment.
 ProgramRun run_in_root(const std::string& root, const std::string& run_dir,
                        const std::vector<std::string>& argv) {
+  const std::string root_run = root + "/run";  // built before fork
   return run_program(
-      argv, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_TEST=1"}, [&] {
-        if (::unshare(CLONE_NEWNS) != 0) _exit(121);
-        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) _exit(122);
-        if (::mount(run_dir.c_str(), (root + "/run").c_str(), nullptr, MS_BIND, nullptr) != 0)
-          _exit(123);
-        if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) _exit(124);
+      argv, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_TEST=1"},
+      [&]() -> const char* {
+        if (::unshare(CLONE_NEWNS) != 0) return "unshare CLONE_NEWNS";
+        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+          return "make / private";
+        if (::mount(run_dir.c_str(), root_run.c_str(), nullptr, MS_BIND, nullptr) != 0)
+          return "bind /run";
+        if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) return "chroot";
+        return nullptr;
       });
 }
 

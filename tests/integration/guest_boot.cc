@@ -85,37 +85,21 @@ std::string read_text(const std::string& path) {
 
 ProgramRun run_program(const std::vector<std::string>& argv,
                        const std::optional<std::vector<std::string>>& env,
-                       const std::function<void()>& in_child) {
+                       const ChildStep& in_child) {
   TempDir capture("ccinit-itest");
   const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  if (env)
-    for (const auto& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) _exit(127);
-    if (in_child) in_child();
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    if (env)
-      ::execve(args[0], args.data(), envp.data());
-    else
-      ::execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  UniqueFd out(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  UniqueFd err(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!in || !out || !err)
+    throw std::runtime_error("cannot open the capture files in " + capture.path());
+  SpawnOptions options;
+  options.path = argv.at(0);
+  options.argv = argv;
+  options.env = env;
+  options.fds = {{0, in.get()}, {1, out.get()}, {2, err.get()}};
+  options.child_step = in_child;
+  int status = spawn(options).wait();
   ProgramRun run;
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   run.out = read_text(out_path);

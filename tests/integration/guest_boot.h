@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/process.h"
 #include "tests/unit/temp_dir.h"
 
 // Building guest roots with scripts/mkrootfs and booting them with ns-boot, for the
@@ -44,11 +45,11 @@ struct ProgramRun {
 };
 
 // Runs argv[0] with the arguments, stdin /dev/null, capturing stdout and stderr. `env`
-// replaces the environment when given. `in_child` runs in the child before exec (private
-// mounts, chroot); it calls _exit() itself when it cannot set up.
+// replaces the environment when given. `in_child` runs in the child just before exec
+// (private mounts, chroot); a step it reports as failed is thrown as SpawnError.
 ProgramRun run_program(const std::vector<std::string>& argv,
                        const std::optional<std::vector<std::string>>& env = std::nullopt,
-                       const std::function<void()>& in_child = {});
+                       const ChildStep& in_child = {});
 
 std::string read_text(const std::string& path);
 std::string bin_dir();

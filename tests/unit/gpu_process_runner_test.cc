@@ -136,7 +136,7 @@ TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineBeforeTheLauncherExits) {
   ::kill(pid, SIGKILL);
   siginfo_t info{};
   ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
-  EXPECT_EQ(runner_.check_running(pid), "was killed by signal 9 (Killed)");
+  EXPECT_EQ(runner_.check_running(pid), "killed by signal SIGKILL");
   kill_and_reap(pid);
 }
 
@@ -193,7 +193,7 @@ TEST_F(ProcessRunnerTest, ALauncherThatFailsIsFatalWithItsLastSyslogLines) {
 TEST_F(ProcessRunnerTest, ALauncherThatCrashesIsFatal) {
   EXPECT_EQ(error_of_wait(script("launcher", "kill -SEGV $$\n")),
             dir_.path() +
-                "/launcher was killed by signal 11 (Segmentation fault) before it was ready; "
+                "/launcher killed by signal SIGSEGV before it was ready; "
                 "last syslog lines: (none)");
 }
 

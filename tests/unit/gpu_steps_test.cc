@@ -147,7 +147,7 @@ TEST_F(GpuSteps, AFailingToolStopsEverythingAfterIt) {
   runner_.results.clear();
   runner_.results["/bin/nvidia-smi -pl 300"] = ToolResult{11, ""};  // SIGSEGV
   EXPECT_EQ(run("nvrc.smi.pl=300 nvrc.smi.srs=1", 8),
-            "/bin/nvidia-smi -pl 300 was killed by signal 11 (Segmentation fault)");
+            "/bin/nvidia-smi -pl 300 killed by signal SIGSEGV");
   EXPECT_EQ(runner_.calls.back(), "/bin/nvidia-smi -pl 300");
 }
 

@@ -8,13 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <climits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common/pipe.h"
+#include "common/process.h"
 #include "common/unique_fd.h"
+#include "common/wait_status.h"
 #include "proto/channel.h"
 
 namespace ccinit::testing {
@@ -31,10 +32,7 @@ struct HelperRun {
 
   bool exited_with(int code) const { return WIFEXITED(status) && WEXITSTATUS(status) == code; }
   std::string describe() const {
-    std::string s = WIFEXITED(status)     ? "exit " + std::to_string(WEXITSTATUS(status))
-                    : WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                          : "status " + std::to_string(status);
-    return s + "\nstdout:\n" + out + "\nstderr:\n" + err;
+    return describe_wait_status(status) + "\nstdout:\n" + out + "\nstderr:\n" + err;
   }
   // Lines of stdout.
   std::vector<std::string> out_lines() const {
@@ -78,54 +76,34 @@ inline void drain(std::vector<std::pair<int, std::string*>> sources) {
   }
 }
 
-// In the child: puts `targets[i]` on fd i, closes everything else, execs.
-[[noreturn]] inline void exec_with_fds(const std::string& path,
-                                       const std::vector<std::string>& args,
-                                       std::vector<int> targets) {
-  // Move every source out of the way first so no dup2 clobbers a later source.
-  for (int& fd : targets) {
-    fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 100);
-    if (fd < 0) _exit(126);
-  }
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    if (::dup2(targets[i], static_cast<int>(i)) < 0) _exit(126);
-  }
-  ::close_range(static_cast<unsigned>(targets.size()), UINT_MAX, 0);
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(path.c_str()));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  ::execv(path.c_str(), argv.data());
-  _exit(127);
-}
-
-inline int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid");
-  }
-  return status;
+// Starts `path args...` with `targets[i]` as its fd i and nothing else open.
+inline Child start_with_fds(const std::string& path, const std::vector<std::string>& args,
+                            const std::vector<int>& targets) {
+  if (::access(path.c_str(), X_OK) != 0)
+    throw std::runtime_error(path + " is missing: build the helper targets before the tests");
+  SpawnOptions options;
+  options.path = path;
+  options.argv.push_back(path);
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    options.fds.push_back({static_cast<int>(i), targets[i]});
+  return spawn(options);
 }
 
 }  // namespace detail
 
 // Runs `path args...` with stdin /dev/null and captures stdout and stderr.
 inline HelperRun run_program(const std::string& path, const std::vector<std::string>& args) {
-  if (::access(path.c_str(), X_OK) != 0)
-    throw std::runtime_error(path + " is missing: build the helper targets before the tests");
   // stdin: an empty pipe rather than /dev/null, which a scratch root may not have yet.
   Pipe in = make_pipe(), out = make_pipe(), err = make_pipe();
   in.write_end.reset();
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork");
-  if (pid == 0)
-    detail::exec_with_fds(path, args,
-                          {in.read_end.get(), out.write_end.get(), err.write_end.get()});
+  Child child = detail::start_with_fds(
+      path, args, {in.read_end.get(), out.write_end.get(), err.write_end.get()});
   out.write_end.reset();
   err.write_end.reset();
   HelperRun run;
   detail::drain({{out.read_end.get(), &run.out}, {err.read_end.get(), &run.err}});
-  run.status = detail::wait_for(pid);
+  run.status = child.wait();
   return run;
 }
 
@@ -141,12 +119,7 @@ inline HelperRun run_protocol(const std::string& helper, const ProtocolSetup& se
                        setup.request_not_pipe ? null_fd.get() : request.read_end.get(),
                        events.write_end.get()};
   if (setup.extra_fd) fds.push_back(null_fd.get());
-  const std::string path = helper_path(helper);
-  if (::access(path.c_str(), X_OK) != 0)
-    throw std::runtime_error(path + " is missing: build the helper targets before the tests");
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork");
-  if (pid == 0) detail::exec_with_fds(path, {}, fds);
+  Child child = detail::start_with_fds(helper_path(helper), {}, fds);
   out.write_end.reset();
   err.write_end.reset();
   events.write_end.reset();
@@ -168,7 +141,7 @@ inline HelperRun run_protocol(const std::string& helper, const ProtocolSetup& se
   detail::drain({{out.read_end.get(), &run.out},
                  {err.read_end.get(), &run.err},
                  {events.read_end.get(), &run.events}});
-  run.status = detail::wait_for(pid);
+  run.status = child.wait();
   return run;
 }
 

@@ -2,15 +2,19 @@
 // judging logic without namespaces. Real helpers are covered by the integration tests.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "common/file_io.h"
+#include "common/sys_error.h"
 #include "pid1/helper_run.h"
 #include "temp_dir.h"
 
@@ -69,7 +73,7 @@ class HelperRunTest : public ::testing::Test {
 
 TEST_F(HelperRunTest, OkResultAndExitZeroSucceeds) {
   auto out = run(script(std::string("printf '") + kOkResultFrame + "' >&4"));
-  EXPECT_TRUE(out.ok) << out.reason;
+  EXPECT_TRUE(out.ok()) << describe_outcome(out);
 }
 
 TEST_F(HelperRunTest, RequestArrivesOnFd3AsOneFrameThenEof) {
@@ -77,51 +81,56 @@ TEST_F(HelperRunTest, RequestArrivesOnFd3AsOneFrameThenEof) {
   auto out = run(script(std::string("n=$(od -An -tx1 <&3 | tr -d ' \\n'); echo \"req=$n\"; "
                                     "printf '") +
                         kOkResultFrame + "' >&4"));
-  EXPECT_TRUE(out.ok) << out.reason;
+  EXPECT_TRUE(out.ok()) << describe_outcome(out);
   EXPECT_NE(log_text_.find("ccinit: fake: req=00000000"), std::string::npos) << log_text_;
 }
 
 TEST_F(HelperRunTest, NonZeroExitIsFatalWithItsStatusAndLastOutput) {
   auto out = run(script("echo 'mount /sys: Permission denied' >&2; exit 3"));
-  EXPECT_FALSE(out.ok);
-  EXPECT_EQ(out.reason, "exited with status 3; last output: mount /sys: Permission denied");
+  EXPECT_FALSE(out.ok());
+  EXPECT_EQ(out.kind, OutcomeKind::kExitedNonZero);
+  EXPECT_EQ(describe_outcome(out),
+            "exited with status 3; last output: mount /sys: Permission denied");
 }
 
 TEST_F(HelperRunTest, FailedResultGivesItsErrorText) {
   auto out = run(script(std::string("printf '") + kFailedResultFrame + "' >&4; exit 1"));
-  EXPECT_EQ(out.reason, "no (exit status 1)");
+  EXPECT_EQ(describe_outcome(out), "no (exit status 1)");
 }
 
 TEST_F(HelperRunTest, ExitZeroWithoutResultIsFatal) {
   auto out = run(script("exit 0"));
-  EXPECT_FALSE(out.ok);
-  EXPECT_EQ(out.reason, "exited without a result");
+  EXPECT_FALSE(out.ok());
+  EXPECT_EQ(describe_outcome(out), "exited without a result");
 }
 
 TEST_F(HelperRunTest, GarbageFrameIsAProtocolError) {
   auto out = run(script("printf 'garbage!' >&4; sleep 5"));
-  EXPECT_FALSE(out.ok);
-  EXPECT_EQ(out.reason.rfind("protocol error: bad frame: frame of ", 0), 0u) << out.reason;
+  EXPECT_FALSE(out.ok());
+  EXPECT_EQ(describe_outcome(out).rfind("protocol error: bad frame: frame of ", 0), 0u)
+      << describe_outcome(out);
 }
 
 TEST_F(HelperRunTest, TruncatedFrameIsAProtocolError) {
   auto out = run(script("printf '\\010\\000\\000\\000ab' >&4"));
-  EXPECT_EQ(out.reason, "protocol error: bad frame: end of stream inside a frame");
+  EXPECT_EQ(describe_outcome(out), "protocol error: bad frame: end of stream inside a frame");
 }
 
 TEST_F(HelperRunTest, FrameAfterTheResultIsAProtocolError) {
   auto out = run(script(std::string("printf '") + kOkResultFrame + kWarnLogFrame + "' >&4"));
-  EXPECT_EQ(out.reason, "protocol error: frame after the result");
+  EXPECT_EQ(describe_outcome(out), "protocol error: frame after the result");
 }
 
 TEST_F(HelperRunTest, SignalDeathIsNamed) {
   auto out = run(script("kill -SEGV $$"));
-  EXPECT_EQ(out.reason, "killed by signal SIGSEGV");
+  EXPECT_EQ(out.kind, OutcomeKind::kKilledBySignal);
+  EXPECT_EQ(describe_outcome(out), "killed by signal SIGSEGV");
 }
 
 TEST_F(HelperRunTest, HangIsKilledAtTheTimeoutWithItsChildren) {
   auto out = run(script("sleep 100 & echo child=$!; wait"), 1);
-  EXPECT_EQ(out.reason, "timed out after 1 s");
+  EXPECT_EQ(out.kind, OutcomeKind::kTimeout);
+  EXPECT_EQ(describe_outcome(out), "timed out after 1 s");
   auto at = log_text_.find("child=");
   ASSERT_NE(at, std::string::npos) << log_text_;
   pid_t grandchild = std::atoi(log_text_.c_str() + at + 6);
@@ -140,7 +149,117 @@ TEST_F(HelperRunTest, HangIsKilledAtTheTimeoutWithItsChildren) {
 
 TEST_F(HelperRunTest, MissingExecutableCannotStart) {
   auto out = run(dir_.path() + "/does-not-exist");
-  EXPECT_EQ(out.reason, "cannot start: No such file or directory");
+  EXPECT_EQ(out.kind, OutcomeKind::kCannotStart);
+  EXPECT_EQ(describe_outcome(out), "cannot start: No such file or directory");
+}
+
+TEST_F(HelperRunTest, HelperSeesOnlyFds0To4InItsOwnSessionAtRoot) {
+  auto out = run(script(std::string("echo \"fds=$(ls /proc/self/fd | sort -n | tr '\\n' ' ')\"; "
+                                    "echo \"ids=$(cut -d' ' -f1,6 /proc/$$/stat) cwd=$(pwd)\"; "
+                                    "printf '") +
+                        kOkResultFrame + "' >&4"));
+  EXPECT_TRUE(out.ok()) << describe_outcome(out);
+  // 5 is the directory ls itself lists.
+  EXPECT_NE(log_text_.find("fake: fds=0 1 2 3 4 5 \n"), std::string::npos) << log_text_;
+  auto at = log_text_.find("ids=");
+  ASSERT_NE(at, std::string::npos) << log_text_;
+  std::string pid = log_text_.substr(at + 4, log_text_.find(' ', at) - at - 4);
+  // Session id == its pid: it leads its own session.
+  EXPECT_NE(log_text_.find("ids=" + pid + " " + pid + " cwd=/\n"), std::string::npos) << log_text_;
+}
+
+TEST_F(HelperRunTest, AnUnusableSignalFdIsASupervisionErrorAndTheHelperIsReaped) {
+  // Without its signal fd PID 1 would never see the helper exit: it must give up in order.
+  const int closed_fd = 999;
+  HelperInvocation inv{"fake", script("exec sleep 100"), std::chrono::seconds(10), {}};
+  Log log(dir_.path() + "/kmsg");
+  log.set_level(wire::LOG_DEBUG);
+  auto started = std::chrono::steady_clock::now();
+  HelperOutcome out = run_helper(inv, closed_fd, reaper_, log, nullptr);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(out.kind, OutcomeKind::kSupervisionError);
+  EXPECT_EQ(describe_outcome(out), "supervision failed: poll: the signal fd is not usable");
+  // The helper was killed and reaped, not left running or as a zombie for the reaper.
+  std::string text = read_file_if_exists(dir_.path() + "/kmsg").value_or("");
+  auto at = text.find("helper fake started (pid ");
+  ASSERT_NE(at, std::string::npos) << text;
+  pid_t pid = std::atoi(text.c_str() + at + 25);
+  ASSERT_GT(pid, 0) << text;
+  EXPECT_EQ(::kill(pid, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST_F(HelperRunTest, RunningOutOfFdsIsAnOutcomeNotACrash) {
+  // In a child, so the lowered limit does not affect the test process.
+  std::string helper = script("exit 0");
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    HelperInvocation inv{"fake", helper, std::chrono::seconds(10), {}};
+    Log log(dir_.path() + "/kmsg");
+    // UBSan checks an object's dynamic type with a pipe the first time it meets the type:
+    // let it meet SysError while fds are still free.
+    try {
+      throw SysError("warm-up", EMFILE);
+    } catch (const std::exception& e) {
+      [[maybe_unused]] const char* what = e.what();
+    }
+    // Every fd number already in use: the first pipe cannot be made.
+    int lowest_free = dup(0);
+    rlimit limit{static_cast<rlim_t>(lowest_free), static_cast<rlim_t>(lowest_free)};
+    if (lowest_free < 0 || setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(2);
+    HelperOutcome out = run_helper(inv, signal_fd_.get(), reaper_, log, nullptr);
+    std::string text = describe_outcome(out);
+    bool expected =
+        out.kind == OutcomeKind::kCannotStart && text == "cannot start: pipe: Too many open files";
+    if (!expected) std::fprintf(stderr, "outcome: %s\n", text.c_str());
+    _exit(expected ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+HelperOutcome outcome(OutcomeKind kind, std::string detail = "") {
+  HelperOutcome out;
+  out.kind = kind;
+  out.detail = std::move(detail);
+  return out;
+}
+
+TEST(DescribeOutcome, EveryKindHasItsOneText) {
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kOk)), "succeeded");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kCannotStart, "setsid: Operation not permitted")),
+            "cannot start: setsid: Operation not permitted");
+  HelperOutcome exited = outcome(OutcomeKind::kExitedNonZero);
+  exited.wait_status = 3 << 8;
+  EXPECT_EQ(describe_outcome(exited), "exited with status 3");
+  exited.last_output = "mount /sys: EPERM";
+  EXPECT_EQ(describe_outcome(exited), "exited with status 3; last output: mount /sys: EPERM");
+  HelperOutcome killed = outcome(OutcomeKind::kKilledBySignal);
+  killed.wait_status = SIGABRT | 0x80;  // core dumped: not part of the text
+  EXPECT_EQ(describe_outcome(killed), "killed by signal SIGABRT");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kKilledBySeccomp, "socket")),
+            "killed by its seccomp policy (SIGSYS) in syscall socket");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kKilledBySeccomp)),
+            "killed by its seccomp policy (SIGSYS); the kernel did not report the syscall");
+  HelperOutcome failed = outcome(OutcomeKind::kFailedResult, "mount /proc: EBUSY");
+  failed.wait_status = 1 << 8;
+  EXPECT_EQ(describe_outcome(failed), "mount /proc: EBUSY (exit status 1)");
+  HelperOutcome no_result = outcome(OutcomeKind::kNoResult);
+  EXPECT_EQ(describe_outcome(no_result), "exited without a result");
+  no_result.last_output = "bye";
+  EXPECT_EQ(describe_outcome(no_result), "exited without a result; last output: bye");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kProtocolError, "frame after the result")),
+            "protocol error: frame after the result");
+  HelperOutcome timeout = outcome(OutcomeKind::kTimeout);
+  timeout.timeout = std::chrono::seconds(30);
+  EXPECT_EQ(describe_outcome(timeout), "timed out after 30 s");
+  HelperOutcome interrupted = outcome(OutcomeKind::kInterrupted);
+  interrupted.shutdown_signal = SIGPWR;
+  EXPECT_EQ(describe_outcome(interrupted), "interrupted by SIGPWR");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kSupervisionError, "poll: Bad address")),
+            "supervision failed: poll: Bad address");
 }
 
 TEST_F(HelperRunTest, EnvironmentIsEmptyAndLogEventsAreLoggedAtTheirLevel) {
@@ -149,7 +268,7 @@ TEST_F(HelperRunTest, EnvironmentIsEmptyAndLogEventsAreLoggedAtTheirLevel) {
                                     "printf '") +
                         kWarnLogFrame + kOkResultFrame + "' >&4"));
   unsetenv("CCINIT_TEST_SECRET");
-  EXPECT_TRUE(out.ok) << out.reason;
+  EXPECT_TRUE(out.ok()) << describe_outcome(out);
   EXPECT_NE(log_text_.find("<6>ccinit: fake: env=0\n"), std::string::npos) << log_text_;
   EXPECT_NE(log_text_.find("<4>ccinit: fake: hot\n"), std::string::npos) << log_text_;
 }

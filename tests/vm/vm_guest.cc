@@ -3,7 +3,6 @@
 #include "tests/support/text_lines.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,9 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/process.h"
 #include "tests/unit/temp_dir.h"
-
-extern char** environ;
 
 namespace ccinit::vmtest {
 
@@ -43,24 +41,20 @@ std::string read_text(const std::string& path) {
 // returns the wait status.
 int run(const std::vector<std::string>& argv, const std::string& stdout_path,
         const std::string& stderr_path) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  int err = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (err != 0) throw std::runtime_error("cannot run " + argv[0] + ": " + strerror(err));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  UniqueFd out(::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd err(::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!in || !out || !err)
+    throw std::runtime_error("cannot open /dev/null, " + stdout_path + " or " + stderr_path);
+  SpawnOptions options;
+  options.path = argv.at(0);
+  options.argv = argv;
+  options.fds = {{0, in.get()}, {1, out.get()}, {2, err.get()}};
+  try {
+    return spawn(options).wait();
+  } catch (const SpawnError& e) {
+    throw std::runtime_error("cannot run " + argv[0] + ": " + e.detail());
   }
-  return status;
 }
 
 std::string image_path(Image image) {

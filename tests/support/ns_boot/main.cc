@@ -33,6 +33,7 @@
 #include "common/pipe.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
+#include "common/wait_status.h"
 #include "tests/support/ns_boot/guest_setup.h"
 #include "tests/support/ns_boot/options.h"
 #include "tests/support/ns_boot/stand_ins.h"
@@ -137,12 +138,7 @@ std::string describe(int status) {
     if (code == kExecFailed) return "ns-boot could not exec /sbin/init (see above)";
     return "PID 1 exited with status " + std::to_string(code);
   }
-  if (WIFSIGNALED(status)) {
-    const char* name = ::sigabbrev_np(WTERMSIG(status));
-    return "PID 1 was killed by signal " +
-           (name ? "SIG" + std::string(name) : std::to_string(WTERMSIG(status)));
-  }
-  return "PID 1 ended with wait status " + std::to_string(status);
+  return "PID 1 " + describe_wait_status(status);
 }
 
 int run(const Options& options) {
