@@ -1,8 +1,5 @@
 #include "tests/integration/guest_boot.h"
 
-#include "tests/support/text_lines.h"
-
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -10,18 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/testlib/agent_report.h"
 
 namespace ccinit::itest {
 
 namespace fs = std::filesystem;
-using ::ccinit::testing::split_lines;
-
 namespace {
 
 constexpr int kNamespaces =
@@ -70,84 +65,20 @@ std::optional<std::string> cannot_boot_guests() {
   return probe;
 }
 
-bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-ProgramRun run_program(const std::vector<std::string>& argv,
-                       const std::optional<std::vector<std::string>>& env,
-                       const std::function<void()>& in_child) {
-  TempDir capture("ccinit-itest");
-  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
-  std::vector<char*> args, envp;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  if (env)
-    for (const auto& e : *env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) _exit(127);
-    if (in_child) in_child();
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::close_range(3, ~0U, 0);
-    if (env)
-      ::execve(args[0], args.data(), envp.data());
-    else
-      ::execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ProgramRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  run.out = read_text(out_path);
-  run.err = read_text(err_path);
-  return run;
-}
-
-std::string bin_dir() {
-  return std::string(CCINIT_BINARY_DIR) + "/bin";
-}
 std::string mkrootfs_path() {
-  return std::string(CCINIT_SOURCE_DIR) + "/scripts/mkrootfs";
+  return testing::source_dir() + "/scripts/mkrootfs";
 }
 
 bool Boot::agent_reported() const {
-  return out.find("AGENT-REPORT-BEGIN\n") != std::string::npos;
+  return testing::AgentReport(split_lines(out)).began();
 }
 
 std::map<std::string, std::string> Boot::report() const {
-  std::map<std::string, std::string> values;
-  bool inside = false;
-  for (const std::string& line : split_lines(out)) {
-    if (line == "AGENT-REPORT-BEGIN") {
-      inside = true;
-    } else if (line == "AGENT-REPORT-END") {
-      inside = false;
-    } else if (inside) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-  }
-  return values;
+  return testing::AgentReport(split_lines(out)).fields();
+}
+
+std::optional<std::string> Boot::agent_file(const std::string& path) const {
+  return testing::AgentReport(split_lines(out)).file(path);
 }
 
 std::vector<std::string> Boot::kmsg_lines() const {

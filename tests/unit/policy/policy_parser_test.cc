@@ -20,7 +20,7 @@
 #include <string>
 
 #include "policy/named_constants.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::policy {
 namespace {

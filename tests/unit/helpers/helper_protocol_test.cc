@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "helper_process.h"
 #include "helpers/gpu-configurator/pci_topology.h"
 #include "proto/channel.h"
+#include "tests/unit/helpers/helper_process.h"
 
 namespace ccinit::testing {
 namespace {

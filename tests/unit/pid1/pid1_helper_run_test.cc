@@ -12,7 +12,7 @@
 
 #include "common/file_io.h"
 #include "pid1/helper_run.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::pid1 {
 namespace {
