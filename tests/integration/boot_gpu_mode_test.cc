@@ -39,7 +39,7 @@ class GpuBootTest : public GuestBootTest {
     // What the agent read from the guest's /run matches the copy kept on the root's disk.
     // Each tool appends to both copies in turn, so two daemons running at once may land in
     // the two files in different orders: compare the contents, not the interleaving.
-    std::optional<std::string> shown = agent_file(boot, kCallsLog);
+    std::optional<std::string> shown = boot.agent_file(kCallsLog);
     ASSERT_TRUE(shown.has_value()) << boot.describe();
     std::vector<std::string> in_run = split_lines(*shown), on_disk = guest.calls();
     std::sort(in_run.begin(), in_run.end());
@@ -68,7 +68,7 @@ TEST_F(GpuBootTest, OneGpuDetectedLoadsTheDriverWithoutNvlinkAndStartsPersistenc
   expect_handed_off(boot, guest);
   EXPECT_EQ(guest.calls(), (Calls{kModprobeOneGpu, kModprobeUvm, kPersistenced, kCtk}))
       << boot.describe();
-  EXPECT_TRUE(agent_file(boot, "/var/run/cdi/nvidia.yaml").has_value()) << boot.describe();
+  EXPECT_TRUE(boot.agent_file("/var/run/cdi/nvidia.yaml").has_value()) << boot.describe();
 }
 
 TEST_F(GpuBootTest, EightGpusKeepNvlink) {
@@ -84,7 +84,7 @@ TEST_F(GpuBootTest, ToolsGetAPlainEnvironment) {
   const std::string env = "/run/fake-nvidia/nvidia-persistenced.env";
   Boot boot = guest.boot(kShowCalls + "+cat:" + env);
   expect_handed_off(boot, guest);
-  EXPECT_EQ(agent_file(boot, env), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n") << boot.describe();
+  EXPECT_EQ(boot.agent_file(env), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n") << boot.describe();
 }
 
 // The commands gpu-configurator ran or started, in its order, from its debug log. Daemons
@@ -196,7 +196,7 @@ TEST_F(GpuBootTest, PersistencedCrashingAfterHandOffIsLoggedAndReaped) {
   Boot boot = guest.boot("nvrc.log=error " + kShowCalls + "+cat:" + pid_file + "+sleep:2");
   expect_handed_off(boot, guest);
   EXPECT_EQ(boot.report()["slept"], "2") << boot.describe();
-  std::optional<std::string> pid = agent_file(boot, pid_file);
+  std::optional<std::string> pid = boot.agent_file(pid_file);
   ASSERT_TRUE(pid.has_value()) << boot.describe();
   const std::string expected = "<3>ccinit: daemon nvidia-persistenced (pid " +
                                pid->substr(0, pid->find('\n')) + ") killed by signal SIGSEGV";
@@ -256,7 +256,8 @@ ProgramRun run_helper_on_tree(const GpuGuest& guest, const std::vector<std::stri
   // Paths are built before fork: the step may only make system calls.
   const std::string sys = root + "/sys", pci = root + "/sys/bus/pci/devices", proc = root + "/proc",
                     run = root + "/run", tree = guest.pci_tree();
-  return run_program(argv, std::vector<std::string>{}, [&]() -> const char* {
+  RunOptions options{.env = std::vector<std::string>{}};
+  options.in_child = [&]() -> const char* {
     auto mounted = [](const char* source, const std::string& target, const char* type,
                       unsigned long flags) {
       return ::mount(source, target.c_str(), type, flags, nullptr) == 0;
@@ -269,7 +270,8 @@ ProgramRun run_helper_on_tree(const GpuGuest& guest, const std::vector<std::stri
     if (!mounted("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV)) return "mount /run";
     if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) return "chroot";
     return nullptr;
-  });
+  };
+  return run_program(argv, options);
 }
 
 TEST_F(GpuBootTest, DryRunOnACapturedTreePrintsThePlanAndRunsNothing) {

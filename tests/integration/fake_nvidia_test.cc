@@ -30,17 +30,17 @@ namespace fs = std::filesystem;
 ProgramRun run_in_root(const std::string& root, const std::string& run_dir,
                        const std::vector<std::string>& argv) {
   const std::string root_run = root + "/run";  // built before fork
-  return run_program(
-      argv, std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_TEST=1"},
-      [&]() -> const char* {
-        if (::unshare(CLONE_NEWNS) != 0) return "unshare CLONE_NEWNS";
-        if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-          return "make / private";
-        if (::mount(run_dir.c_str(), root_run.c_str(), nullptr, MS_BIND, nullptr) != 0)
-          return "bind /run";
-        if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) return "chroot";
-        return nullptr;
-      });
+  RunOptions options{
+      .env = std::vector<std::string>{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "FAKE_TEST=1"}};
+  options.in_child = [&]() -> const char* {
+    if (::unshare(CLONE_NEWNS) != 0) return "unshare CLONE_NEWNS";
+    if (::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return "make / private";
+    if (::mount(run_dir.c_str(), root_run.c_str(), nullptr, MS_BIND, nullptr) != 0)
+      return "bind /run";
+    if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) return "chroot";
+    return nullptr;
+  };
+  return run_program(argv, options);
 }
 
 class FakeNvidiaToolTest : public ::testing::Test {
@@ -73,7 +73,7 @@ class FakeNvidiaToolTest : public ::testing::Test {
     return n < 0 ? std::nullopt : std::optional<std::string>(std::string(buf, n));
   }
 
-  ScratchDir run_dir_{"ccinit-fake-run"};
+  TempDir run_dir_{"ccinit-fake-run"};
   std::optional<GpuGuest> guest_;
 };
 
@@ -206,7 +206,7 @@ TEST_F(FakeNvidiaToolTest, MkrootfsInstallsItUnderEveryToolPathWithItsConfig) {
 
 TEST(MkrootfsFakeNvidia, MissingConfigIsRefusedByName) {
   CCINIT_REQUIRE(cannot_build_roots());
-  ScratchDir dir("ccinit-fake-mkrootfs");
+  TempDir dir("ccinit-fake-mkrootfs");
   ProgramRun run = run_program({mkrootfs_path(), dir.path() + "/root", "--bin", bin_dir(),
                                 "--fake-nvidia", dir.path() + "/missing.conf"});
   EXPECT_EQ(run.exit_code, 1);
@@ -272,7 +272,7 @@ Counts count_tree(const std::string& tree) {
 }
 
 TEST(FakePciTree, EveryTopologyOfIssue4HasItsDeviceCounts) {
-  ScratchDir dir("ccinit-fake-pci");
+  TempDir dir("ccinit-fake-pci");
   const std::map<std::string, Counts> expected = {
       {"cpu", {0, 0, 0, 0}},
       {"1gpu", {1, 0, 0, 0}},
@@ -302,7 +302,7 @@ TEST(FakePciTree, EveryTopologyOfIssue4HasItsDeviceCounts) {
 }
 
 TEST(FakePciTree, UnknownTopologyIsRefusedByName) {
-  ScratchDir dir("ccinit-fake-pci");
+  TempDir dir("ccinit-fake-pci");
   ProgramRun run = run_program({make_fake_sysfs_path(), "3gpu", dir.path() + "/t"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("unknown topology '3gpu'"), std::string::npos) << run.err;
@@ -318,9 +318,9 @@ TEST_F(NsBootGpuOptionsTest, GuestSeesTheFakePciTreeAndTheTdxDevice) {
       "nvrc.mode=cpu test.agent.action=cat:/sys/bus/pci/devices/0000:00:02.0/class"
       "+cat:/dev/tdx_guest+cat:/dev/sev-guest");
   EXPECT_EQ(boot.exit_code, 130) << boot.describe();
-  EXPECT_EQ(agent_file(boot, "/sys/bus/pci/devices/0000:00:02.0/class"), "0x010000\n")
+  EXPECT_EQ(boot.agent_file("/sys/bus/pci/devices/0000:00:02.0/class"), "0x010000\n")
       << boot.describe();
-  EXPECT_TRUE(agent_file(boot, "/dev/tdx_guest").has_value()) << boot.describe();
+  EXPECT_TRUE(boot.agent_file("/dev/tdx_guest").has_value()) << boot.describe();
   EXPECT_EQ(boot.report()["cat_missing"], "/dev/sev-guest: ENOENT") << boot.describe();
 }
 
@@ -328,7 +328,7 @@ TEST_F(NsBootGpuOptionsTest, GuestSeesTheSevGuestDevice) {
   GpuGuest guest("cpu", "", "sev-snp");
   Boot boot = guest.boot("nvrc.mode=cpu test.agent.action=cat:/dev/sev-guest");
   EXPECT_EQ(boot.exit_code, 130) << boot.describe();
-  EXPECT_TRUE(agent_file(boot, "/dev/sev-guest").has_value()) << boot.describe();
+  EXPECT_TRUE(boot.agent_file("/dev/sev-guest").has_value()) << boot.describe();
 }
 
 TEST(NsBootGpuOptions, UnknownCcGuestIsRefused) {

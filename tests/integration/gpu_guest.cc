@@ -10,7 +10,7 @@ namespace ccinit::itest {
 namespace fs = std::filesystem;
 
 std::string make_fake_sysfs_path() {
-  return std::string(CCINIT_SOURCE_DIR) + "/tests/support/fake_sysfs/make-fake-sysfs";
+  return testing::source_dir() + "/tests/support/fake_sysfs/make-fake-sysfs";
 }
 
 void make_fake_pci_tree(const std::string& topology, const std::string& dir) {
@@ -53,16 +53,6 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
 std::vector<std::string> GpuGuest::calls() const {
   const std::string log = root() + "/var/lib/fake-nvidia/calls.log";
   return fs::exists(log) ? split_lines(read_text(log)) : std::vector<std::string>{};
-}
-
-std::optional<std::string> agent_file(const Boot& boot, const std::string& path) {
-  const std::string begin = "FILE-BEGIN " + path + "\n", end = "FILE-END " + path + "\n";
-  auto start = boot.out.find(begin);
-  if (start == std::string::npos) return std::nullopt;
-  start += begin.size();
-  auto stop = boot.out.find(end, start);
-  if (stop == std::string::npos) return std::nullopt;
-  return boot.out.substr(start, stop - start);
 }
 
 }  // namespace ccinit::itest

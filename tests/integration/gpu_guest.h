@@ -1,20 +1,15 @@
 #pragma once
 
-#include "tests/support/text_lines.h"
-
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "tests/integration/guest_boot.h"
-#include "tests/unit/temp_dir.h"
 
 // Guest roots for GPU mode: the fake NVIDIA tools installed (scripts/mkrootfs
 // --fake-nvidia) and a fake PCI tree (tests/support/fake_sysfs) bound over
 // /sys/bus/pci/devices by ns-boot --pci-devices.
 namespace ccinit::itest {
-
-using ScratchDir = ::ccinit::testing::TempDir;
 
 std::string make_fake_sysfs_path();
 // Writes the PCI device tree of `topology` (see make-fake-sysfs --list) to a new `dir`.
@@ -33,15 +28,10 @@ class GpuGuest {
   std::vector<std::string> calls() const;
 
  private:
-  ScratchDir scratch_{"ccinit-gpu-itest"};
+  TempDir scratch_{"ccinit-gpu-itest"};
   std::string tree_;
   std::string cc_guest_;
   std::optional<Guest> guest_;
 };
-
-// The text the agent printed between `FILE-BEGIN path` and `FILE-END path` (its cat:PATH
-// action), or nullopt.
-std::optional<std::string> agent_file(const Boot& boot, const std::string& path);
-using ::ccinit::testing::split_lines;
 
 }  // namespace ccinit::itest

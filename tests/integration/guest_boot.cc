@@ -1,8 +1,5 @@
 #include "tests/integration/guest_boot.h"
 
-#include "tests/support/text_lines.h"
-
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -10,18 +7,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include "tests/testlib/agent_report.h"
 
 namespace ccinit::itest {
 
 namespace fs = std::filesystem;
-using ::ccinit::testing::split_lines;
-
 namespace {
 
 constexpr int kNamespaces =
@@ -70,68 +65,20 @@ std::optional<std::string> cannot_boot_guests() {
   return probe;
 }
 
-bool running_in_ci() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string(ci) == "true";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-ProgramRun run_program(const std::vector<std::string>& argv,
-                       const std::optional<std::vector<std::string>>& env,
-                       const ChildStep& in_child) {
-  TempDir capture("ccinit-itest");
-  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
-  UniqueFd in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  UniqueFd out(::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  UniqueFd err(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!in || !out || !err)
-    throw std::runtime_error("cannot open the capture files in " + capture.path());
-  SpawnOptions options;
-  options.path = argv.at(0);
-  options.argv = argv;
-  options.env = env;
-  options.fds = {{0, in.get()}, {1, out.get()}, {2, err.get()}};
-  options.child_step = in_child;
-  int status = spawn(options).wait();
-  ProgramRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  run.out = read_text(out_path);
-  run.err = read_text(err_path);
-  return run;
-}
-
-std::string bin_dir() {
-  return std::string(CCINIT_BINARY_DIR) + "/bin";
-}
 std::string mkrootfs_path() {
-  return std::string(CCINIT_SOURCE_DIR) + "/scripts/mkrootfs";
+  return testing::source_dir() + "/scripts/mkrootfs";
 }
 
 bool Boot::agent_reported() const {
-  return out.find("AGENT-REPORT-BEGIN\n") != std::string::npos;
+  return testing::AgentReport(split_lines(out)).began();
 }
 
 std::map<std::string, std::string> Boot::report() const {
-  std::map<std::string, std::string> values;
-  bool inside = false;
-  for (const std::string& line : split_lines(out)) {
-    if (line == "AGENT-REPORT-BEGIN") {
-      inside = true;
-    } else if (line == "AGENT-REPORT-END") {
-      inside = false;
-    } else if (inside) {
-      auto eq = line.find('=');
-      if (eq != std::string::npos) values[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-  }
-  return values;
+  return testing::AgentReport(split_lines(out)).fields();
+}
+
+std::optional<std::string> Boot::agent_file(const std::string& path) const {
+  return testing::AgentReport(split_lines(out)).file(path);
 }
 
 std::vector<std::string> Boot::kmsg_lines() const {

@@ -2,15 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "common/process.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/testlib/paths.h"
+#include "tests/testlib/run_program.h"
+#include "tests/testlib/skip_or_fail.h"
+#include "tests/testlib/temp_dir.h"
+#include "tests/testlib/text.h"
 
 // Building guest roots with scripts/mkrootfs and booting them with ns-boot, for the
 // integration tests.
@@ -20,39 +22,18 @@ namespace ccinit::itest {
 std::optional<std::string> cannot_boot_guests();
 // Why mkrootfs cannot run here (it needs root), or nullopt.
 std::optional<std::string> cannot_build_roots();
-bool running_in_ci();
 // Whether this machine's capability bounding set has CAP_SYS_RESOURCE (a real guest's PID 1
 // always has it; some containers that run the tests do not).
 bool machine_has_cap_sys_resource();
 
-// Skips the test with the reason, except under CI=true where a skip would hide that the
-// tests never ran: there it fails.
-#define CCINIT_REQUIRE(why_not)                                          \
-  do {                                                                   \
-    if (auto ccinit_why_not = (why_not)) {                               \
-      if (::ccinit::itest::running_in_ci())                              \
-        FAIL() << *ccinit_why_not << " (CI=true, so this is a failure)"; \
-      GTEST_SKIP() << *ccinit_why_not;                                   \
-    }                                                                    \
-  } while (0)
-
+using ::ccinit::testing::bin_dir;
+using ::ccinit::testing::ProgramRun;
+using ::ccinit::testing::read_text;
+using ::ccinit::testing::run_program;
+using ::ccinit::testing::RunOptions;
+using ::ccinit::testing::split_lines;
 using ::ccinit::testing::TempDir;
 
-struct ProgramRun {
-  int exit_code = -1;  // -N when killed by signal N
-  std::string out;
-  std::string err;
-};
-
-// Runs argv[0] with the arguments, stdin /dev/null, capturing stdout and stderr. `env`
-// replaces the environment when given. `in_child` runs in the child just before exec
-// (private mounts, chroot); a step it reports as failed is thrown as SpawnError.
-ProgramRun run_program(const std::vector<std::string>& argv,
-                       const std::optional<std::vector<std::string>>& env = std::nullopt,
-                       const ChildStep& in_child = {});
-
-std::string read_text(const std::string& path);
-std::string bin_dir();
 std::string mkrootfs_path();
 
 // Options for scripts/mkrootfs beyond the root and the bin dir, e.g.
@@ -81,8 +62,10 @@ struct Boot {
                                               // "kernel.modules_disabled", trailing \n cut
 
   bool agent_reported() const;
-  // key=value lines between AGENT-REPORT-BEGIN and AGENT-REPORT-END.
+  // The agent's key=value fields (tests/testlib/agent_report.h).
   std::map<std::string, std::string> report() const;
+  // A file the agent printed with its cat:PATH action, or nullopt.
+  std::optional<std::string> agent_file(const std::string& path) const;
   std::vector<std::string> kmsg_lines() const;
   // Every `<N>ccinit: power off: ...` line.
   std::vector<std::string> power_off_lines() const;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "tests/testlib/skip_or_fail.h"
+
 // Booting the test images (tests/vm/build-images) in a real VM with scripts/vm-boot.
 namespace ccinit::vmtest {
 
@@ -67,8 +69,8 @@ struct VmBoot {
   std::vector<std::string> console;
   std::string verdict;  // vm-boot's stderr
 
-  // key=value lines between AGENT-REPORT-BEGIN and AGENT-REPORT-END (kernel lines that
-  // interleave, which start with '[', are left out); empty when the agent never reported.
+  // The agent's key=value fields (tests/testlib/agent_report.h); empty when the agent never
+  // reported.
   std::map<std::string, std::string> report() const;
   bool has_line_containing(std::string_view text) const;
   std::vector<std::string> lines_containing(std::string_view text) const;
@@ -84,19 +86,8 @@ struct VmBoot {
 
 // Why VM boots cannot run here, or nullopt when they can.
 std::optional<std::string> cannot_boot_vms();
-bool running_in_ci();
 
 // Boots one VM with `cmdline` appended to vm-boot's, killed after the options' timeout.
 VmBoot boot_vm(const std::string& cmdline, const VmOptions& options = {});
-
-// Skips a test that cannot run here, except under CI=true, where that is a failure.
-#define CCINIT_REQUIRE_VM()                                              \
-  do {                                                                   \
-    if (auto ccinit_why_not = ::ccinit::vmtest::cannot_boot_vms()) {     \
-      if (::ccinit::vmtest::running_in_ci())                             \
-        FAIL() << *ccinit_why_not << " (CI=true, so this is a failure)"; \
-      GTEST_SKIP() << *ccinit_why_not;                                   \
-    }                                                                    \
-  } while (0)
 
 }  // namespace ccinit::vmtest

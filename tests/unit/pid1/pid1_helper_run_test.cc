@@ -16,7 +16,7 @@
 #include "common/file_io.h"
 #include "common/sys_error.h"
 #include "pid1/helper_run.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::pid1 {
 namespace {

@@ -1,26 +1,19 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include "common/helper_table.h"
-#include "helper_process.h"
-#include "temp_dir.h"
+#include "tests/testlib/paths.h"
+#include "tests/testlib/run_program.h"
+#include "tests/testlib/temp_dir.h"
+#include "tests/testlib/text.h"
+#include "tests/unit/helpers/helper_process.h"
 
 // What each built helper installs is exactly what policyc makes of its policy file now.
 namespace ccinit::testing {
 namespace {
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(HelperPrograms, EachHelperInstallsWhatPolicycMakesOfItsPolicyFile) {
   TempDir dir{"policy_program_test"};
@@ -34,16 +27,23 @@ TEST(HelperPrograms, EachHelperInstallsWhatPolicycMakesOfItsPolicyFile) {
 
     std::string symbol = "policy_" + helper;
     std::replace(symbol.begin(), symbol.end(), '-', '_');
-    const auto bpf = dir / (helper + ".bpf");
-    std::string cmd = std::string(CCINIT_BINARY_DIR) + "/bin/policyc --name " + helper +
-                      " --symbol " + symbol + " --output " + (dir / (helper + ".cc")).string() +
-                      " --bpf-out " + bpf.string();
+    const std::string bpf = (dir / (helper + ".bpf")).string();
+    std::vector<std::string> policyc = {bin_dir() + "/policyc",
+                                        "--name",
+                                        helper,
+                                        "--symbol",
+                                        symbol,
+                                        "--output",
+                                        (dir / (helper + ".cc")).string(),
+                                        "--bpf-out",
+                                        bpf};
 #if defined(__SANITIZE_ADDRESS__)
-    cmd += " --sanitizer-rules";  // as CMake compiles the policies of sanitizer builds
+    policyc.push_back("--sanitizer-rules");  // as CMake compiles the policies of sanitizer builds
 #endif
-    cmd += " " + std::string(CCINIT_SOURCE_DIR) + "/policy/" + helper + ".policy";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    const std::string expected = read_file(bpf);
+    policyc.push_back(source_dir() + "/policy/" + helper + ".policy");
+    ProgramRun compiled = run_program(policyc);
+    ASSERT_TRUE(compiled.exited_with(0)) << compiled.describe();
+    const std::string expected = read_text(bpf);
     ASSERT_FALSE(expected.empty());
     EXPECT_TRUE(run.out == expected)
         << "the helper's program (" << run.out.size() << " bytes) differs from policyc's ("

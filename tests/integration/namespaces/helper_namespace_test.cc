@@ -20,9 +20,11 @@
 
 #include "common/file_io.h"
 #include "common/pipe.h"
-#include "helper_process.h"
 #include "helpers/mounter/mount_point.h"
-#include "skip_or_fail.h"
+#include "tests/testlib/skip_or_fail.h"
+#include "tests/testlib/temp_dir.h"
+#include "tests/testlib/text.h"
+#include "tests/unit/helpers/helper_process.h"
 
 namespace ccinit::testing {
 namespace {
@@ -31,13 +33,6 @@ namespace fs = std::filesystem;
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -80,8 +75,8 @@ void make_scratch_root(const std::string& root) {
 }
 
 // Runs one helper in the chroot and returns what it printed.
-HelperRun run_in_root(const std::string& helper) {
-  return run_program("/" + helper, {"--cmdline", ""});
+ProgramRun run_in_root(const std::string& helper) {
+  return run_program({"/" + helper, "--cmdline", ""});
 }
 
 // The whole scenario, in the child that owns the namespaces. Throws ChildFailure.
@@ -105,9 +100,9 @@ void scenario(const std::string& root) {
 
   // 1. A fresh root: everything is created and mounted, lo comes up. The net.core knobs
   //    are read-only (or absent) in a child network namespace, so the run ends there.
-  HelperRun first = run_in_root("mounter");
+  ProgramRun first = run_in_root("mounter");
   const std::string last = first.out_lines().empty() ? "" : first.out_lines().back();
-  check(WIFEXITED(first.status), "mounter died: " + first.describe());
+  check(first.exit_code >= 0, "mounter died: " + first.describe());
   check(last == "mounter: ok" ||
             last.rfind("mounter: failed: open /proc/sys/net/core/rmem_default: ", 0) == 0,
         "unexpected end of the first mounter run: " + first.describe());
@@ -143,7 +138,7 @@ void scenario(const std::string& root) {
                 nullptr),
         std::string("bind stand-in for ") + knob);
   }
-  HelperRun second = run_in_root("mounter");
+  ProgramRun second = run_in_root("mounter");
   check(second.exited_with(0), "second mounter run: " + second.describe());
   check(contains(second.out,
                  "mounter: info: skipped proc on /proc: /proc is already a mount "
@@ -169,7 +164,7 @@ void scenario(const std::string& root) {
   write_text("/proc/sys/kernel/kexec_load_disabled", "0\n");
   const bool has_modules = mounter::path_exists("/proc/modules");
   const bool has_kexec = mounter::path_exists("/sys/kernel/kexec_loaded");
-  HelperRun lockdown = run_in_root("lockdown");
+  ProgramRun lockdown = run_in_root("lockdown");
   check(lockdown.exited_with(0), "lockdown: " + lockdown.describe());
   check(read_text("/proc/sys/kernel/modules_disabled") == "1\n", "modules_disabled not 1");
   check(read_text("/proc/sys/kernel/kexec_load_disabled") == "1\n", "kexec_load_disabled not 1");
@@ -180,7 +175,7 @@ void scenario(const std::string& root) {
   if (has_modules || has_kexec) {
     ::unlink(has_modules ? "/proc/sys/kernel/modules_disabled"
                          : "/proc/sys/kernel/kexec_load_disabled");
-    HelperRun refused = run_in_root("lockdown");
+    ProgramRun refused = run_in_root("lockdown");
     check(refused.exited_with(1), "lockdown without a knob: " + refused.describe());
   }
 }
@@ -188,9 +183,8 @@ void scenario(const std::string& root) {
 TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   if (::geteuid() != 0) CCINIT_SKIP_OR_FAIL("needs root for mount, network and PID namespaces");
   // The outcome travels back on a pipe: gtest assertions do not work across fork.
-  char root_template[] = "/tmp/helper_ns_test.XXXXXX";
-  ASSERT_NE(::mkdtemp(root_template), nullptr);
-  const std::string root = root_template;
+  const TempDir root_dir("helper_ns_test");
+  const std::string& root = root_dir.path();
   auto [report_r, report_w] = make_pipe();
   pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -226,7 +220,6 @@ TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   report_r.reset();
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ::rmdir(root.c_str());  // the namespace, and with it every mount, is gone
   if (outcome.rfind("unshare: ", 0) == 0) CCINIT_SKIP_OR_FAIL("no namespaces here: " + outcome);
   EXPECT_EQ(outcome, "ok");
 }

@@ -8,7 +8,7 @@
 
 #include "common/file_io.h"
 #include "pid1/syslog_sink.h"
-#include "tests/unit/temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::pid1 {
 namespace {

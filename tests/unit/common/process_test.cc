@@ -15,7 +15,7 @@
 #include "common/pipe.h"
 #include "common/process.h"
 #include "common/wait_status.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit {
 namespace {

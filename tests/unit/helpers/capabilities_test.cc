@@ -22,19 +22,10 @@
 #include "common/file_io.h"
 #include "common/pipe.h"
 #include "common/unique_fd.h"
+#include "tests/testlib/skip_or_fail.h"
 
 namespace ccinit::helper {
 namespace {
-
-// Skips when the environment cannot run the test, except under CI=true, where a skip would
-// hide a broken test.
-#define SKIP_OR_FAIL(reason)                                \
-  do {                                                      \
-    const char* ci_ = std::getenv("CI");                    \
-    if (ci_ && std::strcmp(ci_, "true") == 0)               \
-      FAIL() << reason << " (CI=true: this test must run)"; \
-    GTEST_SKIP() << reason;                                 \
-  } while (0)
 
 constexpr std::uint64_t bit(int cap) {
   return std::uint64_t{1} << cap;
@@ -105,7 +96,7 @@ void raise_ambient(int cap) {
 class CapabilitiesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!running_as_root_with_setpcap()) SKIP_OR_FAIL("needs root with CAP_SETPCAP");
+    if (!running_as_root_with_setpcap()) CCINIT_SKIP_OR_FAIL("needs root with CAP_SETPCAP");
   }
 };
 
@@ -180,7 +171,7 @@ TEST_F(CapabilitiesTest, WorksWithoutProc) {
     out += " nnp=" + std::to_string(::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
     return out;
   });
-  if (text.starts_with("SKIP")) SKIP_OR_FAIL(text);
+  if (text.starts_with("SKIP")) CCINIT_SKIP_OR_FAIL(text);
   const std::string admin = std::to_string(bit(CAP_SYS_ADMIN));
   EXPECT_EQ(text, "eff=" + admin + " prm=" + admin + " inh=0 eff_hi=0 prm_hi=0 bnd=1 nnp=1");
 }

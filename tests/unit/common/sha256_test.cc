@@ -1,19 +1,18 @@
 #include "common/sha256.h"
 
 #include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <map>
 #include <string>
 
 #include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
-#include "temp_dir.h"
+#include "tests/testlib/run_program.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit {
 namespace {
@@ -67,19 +66,16 @@ TEST(Sha256, MatchesSha256sumForEveryLengthUpTo200) {
     write_all(fd.get(), varied_bytes(n));
   }
 
-  std::string command = "cd '" + dir + "' && sha256sum -- *";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
+  // The shell expands the file names.
+  const testing::ProgramRun run =
+      testing::run_program({"/bin/sh", "-c", "cd '" + dir + "' && sha256sum -- *"});
+  ASSERT_TRUE(run.exited_with(0)) << "sha256sum (coreutils) failed or is missing: "
+                                  << run.describe();
   std::map<std::size_t, std::string> expected;
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe)) {
-    std::string text(line);
+  for (const std::string& text : run.out_lines()) {
     ASSERT_GE(text.size(), 67u) << text;
     expected[std::stoul(text.substr(66))] = text.substr(0, 64);
   }
-  int status = ::pclose(pipe);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "sha256sum (coreutils) failed or is missing; status " << status;
 
   ASSERT_EQ(expected.size(), kMaxLen + 1);
   for (std::size_t n = 0; n <= kMaxLen; ++n)

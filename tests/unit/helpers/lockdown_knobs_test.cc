@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "recording_reporter.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
+#include "tests/unit/helpers/recording_reporter.h"
 
 namespace ccinit::lockdown {
 namespace {

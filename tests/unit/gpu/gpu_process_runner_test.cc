@@ -16,7 +16,7 @@
 
 #include "common/file_io.h"
 #include "common/unique_fd.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 // The real runner on real child processes: /bin/sh scripts stand in for the tools.
 namespace ccinit::gpu {

@@ -21,7 +21,9 @@
 
 #include "policy/named_constants.h"
 #include "policy/policy_codegen.h"
-#include "temp_dir.h"
+#include "tests/testlib/paths.h"
+#include "tests/testlib/run_program.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::policy {
 namespace {
@@ -437,15 +439,13 @@ class PolicycTest : public ::testing::Test {
     int status;
     std::string err;
   };
+  // `args` are words without spaces, as the build passes them.
   Run policyc(const std::string& args) {
-    const fs::path err = dir_ / "stderr.txt";
-    const std::string cmd = std::string(CCINIT_BINARY_DIR) + "/bin/policyc " + args + " 2>" +
-                            err.string() + " >/dev/null";
-    const int rc = std::system(cmd.c_str());
-    std::ifstream in(err);
-    std::stringstream text;
-    text << in.rdbuf();
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, text.str()};
+    std::vector<std::string> argv = {testing::bin_dir() + "/policyc"};
+    std::istringstream words(args);
+    for (std::string word; words >> word;) argv.push_back(word);
+    testing::ProgramRun run = testing::run_program(argv);
+    return {run.exit_code, run.err};
   }
   static std::string read(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "helpers/gpu-configurator/pci_topology.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::gpu::testing {
 

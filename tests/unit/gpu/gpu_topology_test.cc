@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gpu_fake_sysfs.h"
+#include "tests/unit/gpu/gpu_fake_sysfs.h"
 
 namespace ccinit::gpu {
 namespace {

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <string>
 
-#include "helper_process.h"
+#include "tests/unit/helpers/helper_process.h"
 
 // The gpu-configurator's seccomp allow-list as the helper itself prints it.
 namespace ccinit::testing {

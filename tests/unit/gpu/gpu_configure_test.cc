@@ -7,9 +7,9 @@
 #include <stdexcept>
 
 #include "common/cmdline_config.h"
-#include "gpu_fake_runner.h"
-#include "gpu_fake_sysfs.h"
-#include "recording_reporter.h"
+#include "tests/unit/gpu/gpu_fake_runner.h"
+#include "tests/unit/gpu/gpu_fake_sysfs.h"
+#include "tests/unit/helpers/recording_reporter.h"
 
 namespace ccinit::gpu {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "common/pipe.h"
 #include "common/unique_fd.h"
-#include "temp_dir.h"
+#include "tests/testlib/temp_dir.h"
 
 namespace ccinit::helper {
 namespace {

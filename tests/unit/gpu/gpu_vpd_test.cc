@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "gpu_fake_sysfs.h"
+#include "tests/unit/gpu/gpu_fake_sysfs.h"
 
 namespace ccinit::gpu {
 namespace {

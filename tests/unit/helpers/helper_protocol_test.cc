@@ -5,9 +5,9 @@
 #include <string>
 
 #include "common/helper_table.h"
-#include "helper_process.h"
 #include "helpers/gpu-configurator/pci_topology.h"
 #include "proto/channel.h"
+#include "tests/unit/helpers/helper_process.h"
 
 namespace ccinit::testing {
 namespace {
