@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/policy_text.h"
 #include "policy/syscall_names.h"
 
 namespace ccinit::policy {
@@ -20,12 +21,6 @@ constexpr int kUnknown = -1;      // else: the seccomp_data offset loaded, perha
 constexpr int kMasked = 0x10000;  // set when an `and` has masked the loaded field
 
 constexpr std::uint32_t kX32SyscallBit = 0x40000000;
-
-std::string hex(std::uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%x", v);
-  return buf;
-}
 
 // The field of struct seccomp_data at `offset`, for a 32-bit load.
 std::string data_field(std::uint32_t offset) {
@@ -61,7 +56,7 @@ std::string ret_text(std::uint32_t k) {
     case SECCOMP_RET_ALLOW:
       return "ALLOW";
   }
-  return "#" + hex(k);
+  return "#" + hex_text(k);
 }
 
 std::string arch_name(std::uint32_t arch) {
@@ -158,7 +153,7 @@ Decoded decode(const sock_filter& insn, std::size_t index, int acc) {
           if (cls == BPF_LD) d.acc_after = BPF_SIZE(insn.code) == BPF_W ? int(k) : kUnknown;
           return d;
         case BPF_IMM:
-          d.text = op + " #" + hex(k);
+          d.text = op + " #" + hex_text(k);
           break;
         case BPF_MEM:
           d.text = op + " M[" + std::to_string(k) + "]";
@@ -167,7 +162,7 @@ Decoded decode(const sock_filter& insn, std::size_t index, int acc) {
           d.text = op + " len";
           break;
         default:
-          d.text = op + " (mode " + hex(BPF_MODE(insn.code)) + ") #" + hex(k);
+          d.text = op + " (mode " + hex_text(BPF_MODE(insn.code)) + ") #" + hex_text(k);
       }
       if (cls == BPF_LD) d.acc_after = kUnknown;
       return d;
@@ -183,7 +178,7 @@ Decoded decode(const sock_filter& insn, std::size_t index, int acc) {
       if (!name) break;
       d.text = name;
       if (BPF_OP(insn.code) != BPF_NEG)
-        d.text += BPF_SRC(insn.code) == BPF_X ? " x" : " #" + hex(k);
+        d.text += BPF_SRC(insn.code) == BPF_X ? " x" : " #" + hex_text(k);
       return d;
     }
     case BPF_JMP: {
@@ -193,8 +188,9 @@ Decoded decode(const sock_filter& insn, std::size_t index, int acc) {
       }
       const char* name = jump_name(BPF_OP(insn.code));
       if (!name) break;
-      d.text = std::string(name) + (BPF_SRC(insn.code) == BPF_X ? " x" : " #" + hex(k)) + "  jt " +
-               std::to_string(index + 1 + insn.jt) + " jf " + std::to_string(index + 1 + insn.jf);
+      d.text = std::string(name) + (BPF_SRC(insn.code) == BPF_X ? " x" : " #" + hex_text(k)) +
+               "  jt " + std::to_string(index + 1 + insn.jt) + " jf " +
+               std::to_string(index + 1 + insn.jf);
       if (BPF_SRC(insn.code) == BPF_K) d.comment = compared_meaning(acc, BPF_OP(insn.code), k);
       return d;
     }
@@ -215,7 +211,7 @@ Decoded decode(const sock_filter& insn, std::size_t index, int acc) {
       d.acc_after = kUnknown;
       return d;
   }
-  d.text = "unknown code " + hex(insn.code) + " #" + hex(k);
+  d.text = "unknown code " + hex_text(insn.code) + " #" + hex_text(k);
   d.acc_after = kUnknown;
   return d;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/unique_fd.h"
+#include "policy/policy_text.h"
 
 namespace ccinit::policy {
 
@@ -20,12 +21,6 @@ namespace {
 
 // Syscall numbers tried for the name table; x86_64's highest is in the 400s.
 constexpr int kMaxSyscallNumber = 1024;
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 // A C++ string literal. Octal escapes have a fixed length, so no following character can
 // extend them the way it could a hex escape.
@@ -176,7 +171,7 @@ std::vector<sock_filter> compile_program(const ParsedPolicy& policy) {
 }
 
 void add_sanitizer_rules(ParsedPolicy& policy) {
-  for (const char* name : {"pipe2", "sigaltstack", "futex"}) {
+  for (const char* name : {"pipe2", "sigaltstack", "futex", "madvise"}) {
     const auto unconditional = [&](const ParsedRule& r) {
       return r.syscall == name && r.checks.empty();
     };
@@ -203,8 +198,8 @@ std::string generate_policy_source(const ParsedPolicy& policy, std::string_view 
     out += "constexpr ArgCheck kChecks" + std::to_string(i) + "[] = {";
     for (std::size_t j = 0; j < checks.size(); ++j) {
       const ArgCheck& c = checks[j];
-      out += (j ? ", {" : "{") + std::to_string(c.arg) + ", " + op_name(c.op) + ", " + hex(c.mask) +
-             ", " + hex(c.value) + "}";
+      out += (j ? ", {" : "{") + std::to_string(c.arg) + ", " + op_name(c.op) + ", " +
+             hex_text(c.mask) + ", " + hex_text(c.value) + "}";
     }
     out += "};\n";
   }
@@ -223,8 +218,8 @@ std::string generate_policy_source(const ParsedPolicy& policy, std::string_view 
          ") when the helper was: " + std::to_string(program.size()) +
          " instructions.\nconstexpr sock_filter kProgram[] = {\n";
   for (const sock_filter& insn : program) {
-    out += "    {" + hex(insn.code) + ", " + std::to_string(insn.jt) + ", " +
-           std::to_string(insn.jf) + ", " + hex(insn.k) + "},\n";
+    out += "    {" + hex_text(insn.code) + ", " + std::to_string(insn.jt) + ", " +
+           std::to_string(insn.jf) + ", " + hex_text(insn.k) + "},\n";
   }
   out += "};\n\n}  // namespace\n\n";
   const std::string sym(symbol);
@@ -250,7 +245,7 @@ std::string generate_syscall_table_source() {
       "#include \"policy/syscall_names.h\"\n\nnamespace ccinit::policy {\n\nnamespace {\n\n"
       "constexpr std::string_view kNames[] = {\n";
   for (const std::string& name : names) out += "    " + cxx_literal(name) + ",\n";
-  out += "};\n\n}  // namespace\n\nconst std::uint32_t kSyscallTableArch = " + hex(arch) +
+  out += "};\n\n}  // namespace\n\nconst std::uint32_t kSyscallTableArch = " + hex_text(arch) +
          ";\n\n"
          "std::string_view syscall_name(long nr) {\n"
          "  if (nr < 0 || nr >= static_cast<long>(std::size(kNames))) return {};\n"

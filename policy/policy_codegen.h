@@ -27,8 +27,9 @@ std::vector<sock_filter> compile_program(const ParsedPolicy& policy);
 
 // Sanitizer builds (never shipped) also allow the sanitizer runtime's own calls once the
 // filter is loaded: pipe2 probes whether memory is readable, sigaltstack is queried on
-// every throw, the shared libgcc unwinder of those dynamic builds takes a futex lock.
-// A syscall the policy allows only with conditions is then allowed without.
+// every throw, the shared libgcc unwinder of those dynamic builds takes a futex lock, and
+// the allocator hands freed blocks back with madvise when the one executable's globals are
+// destroyed at exit. A syscall the policy allows only with conditions is then allowed without.
 void add_sanitizer_rules(ParsedPolicy& policy);
 
 // The program as the kernel takes it (struct sock_filter after struct sock_filter).

@@ -13,6 +13,7 @@
 
 #include "common/unique_fd.h"
 #include "policy/policy_stages.h"
+#include "policy/policy_text.h"
 
 // Expansion: a policy's includes read where they are included, and each rule line's
 // conditions turned into the seccomp rules they stand for.
@@ -20,12 +21,6 @@ namespace ccinit::policy::detail {
 
 void fail(const std::string& file, int line, const std::string& message) {
   throw PolicyError(file + ":" + std::to_string(line) + ": " + message);
-}
-
-std::string hex(std::uint64_t v) {
-  std::ostringstream out;
-  out << "0x" << std::hex << v;
-  return out.str();
 }
 
 namespace {
@@ -36,7 +31,8 @@ constexpr int kMaxNotEqualMaskBits = 4;
 constexpr std::size_t kMaxRulesPerLine = 64;
 
 std::string describe(unsigned arg, std::uint64_t mask, std::string_view op, std::uint64_t v) {
-  return "arg" + std::to_string(arg) + " & " + hex(mask) + " " + std::string(op) + " " + hex(v);
+  return "arg" + std::to_string(arg) + " & " + hex_text(mask) + " " + std::string(op) + " " +
+         hex_text(v);
 }
 
 // The atomic checks one condition may be satisfied by (one, except for a masked `!=`).
@@ -106,39 +102,7 @@ std::optional<std::vector<ArgCheck>> merge(const std::vector<ArgCheck>& combo,
   return out;
 }
 
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::kEq:
-      return "==";
-    case Op::kNe:
-      return "!=";
-    case Op::kLt:
-      return "<";
-    case Op::kLe:
-      return "<=";
-    case Op::kGt:
-      return ">";
-    case Op::kGe:
-      return ">=";
-    case Op::kMaskedEq:
-      return "==";
-  }
-  return "?";
-}
-
 }  // namespace
-
-std::string checks_text(const std::vector<ArgCheck>& checks) {
-  std::string out;
-  for (const ArgCheck& c : checks) {
-    if (!out.empty()) out += " && ";
-    out += "arg";
-    out += std::to_string(c.arg);
-    if (c.op == Op::kMaskedEq) out.append(" & ").append(hex(c.mask));
-    out.append(" ").append(op_text(c.op)).append(" ").append(hex(c.value));
-  }
-  return out;
-}
 
 // The libseccomp rules of one line: each alternative's conditions, masked `!=` expanded,
 // merged per argument.

@@ -16,7 +16,6 @@
 namespace ccinit::policy::detail {
 
 [[noreturn]] void fail(const std::string& file, int line, const std::string& message);
-std::string hex(std::uint64_t v);
 
 // --- Lexing and parsing (policy_lexer.cc) --------------------------------------------
 
@@ -55,9 +54,6 @@ RuleLine parse_rule_line(std::string_view body, const std::string& file, int lin
 // merged per argument (libseccomp takes one comparison per argument).
 std::vector<std::vector<ArgCheck>> expand(const std::vector<std::vector<Condition>>& alternatives,
                                           const std::string& file, int line);
-
-// "arg1 == 0x1 && arg2 & 0x4 == 0x0"
-std::string checks_text(const std::vector<ArgCheck>& checks);
 
 // --- Validation (policy_validate.cc) ---------------------------------------------------
 

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "policy/policy_stages.h"
+#include "policy/policy_text.h"
 
 // Validation: what a policy may say, beyond its syntax.
 namespace ccinit::policy {

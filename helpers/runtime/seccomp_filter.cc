@@ -10,6 +10,7 @@
 
 #include "common/sys_error.h"
 #include "policy/bpf_listing.h"
+#include "policy/policy_text.h"
 
 namespace ccinit::helper {
 
@@ -17,24 +18,6 @@ namespace {
 
 using policy::Op;
 using policy::Rule;
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string checks_text(const Rule& rule) {
-  static constexpr const char* kOps[] = {"==", "!=", "<", "<=", ">", ">=", "=="};
-  std::string out;
-  for (const auto& c : rule.checks) {
-    out += out.empty() ? " if " : " && ";
-    out.append("arg").append(std::to_string(c.arg));
-    if (c.op == Op::kMaskedEq) out.append(" & ").append(hex(c.mask));
-    out.append(" ").append(kOps[static_cast<int>(c.op)]).append(" ").append(hex(c.value));
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -66,7 +49,8 @@ std::string describe_seccomp_filter(const policy::Policy& policy) {
   out.append("\nallow-list (").append(std::to_string(policy.rules.size())).append(" rules):\n");
   for (const Rule& rule : policy.rules) {
     std::string line = "  ";
-    line.append(rule.syscall).append(checks_text(rule));
+    line.append(rule.syscall);
+    if (!rule.checks.empty()) line.append(" if ").append(policy::checks_text(rule.checks));
     if (!rule.text.empty()) {
       line.resize(std::max<std::size_t>(line.size() + 2, 48), ' ');
       line.append("# ").append(rule.text);

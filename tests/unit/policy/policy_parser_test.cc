@@ -387,7 +387,7 @@ TEST_F(PolicyParserTest, TheProgramIsTheSameEveryTime) {
 TEST_F(PolicyParserTest, SanitizerRulesAddTheSanitizerRuntimesCallsOnce) {
   auto p = parse("# why\nread\nfutex\n# why\npipe2: arg1 == O_CLOEXEC\n");
   add_sanitizer_rules(p);
-  int pipe2 = 0, futex = 0, sigaltstack = 0;
+  int pipe2 = 0, futex = 0, sigaltstack = 0, madvise = 0;
   for (const auto& r : p.rules) {
     if (r.syscall == "pipe2") {
       ++pipe2;
@@ -395,10 +395,12 @@ TEST_F(PolicyParserTest, SanitizerRulesAddTheSanitizerRuntimesCallsOnce) {
     }
     futex += r.syscall == "futex";
     sigaltstack += r.syscall == "sigaltstack";
+    madvise += r.syscall == "madvise";
   }
   EXPECT_EQ(pipe2, 1);
   EXPECT_EQ(futex, 1);
   EXPECT_EQ(sigaltstack, 1);
+  EXPECT_EQ(madvise, 1);
   EXPECT_NO_THROW(compile_program(p));
 }
 
