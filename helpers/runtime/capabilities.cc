@@ -1,5 +1,7 @@
 #include "helpers/runtime/capabilities.h"
 
+#include "helpers/runtime/proc_status.h"
+
 #include <cap-ng.h>
 #include <sys/prctl.h>
 
@@ -39,17 +41,10 @@ std::string cap_name(int cap) {
 
 // The hex value of "Key:\t0000003fffffffff" in /proc/self/status text.
 std::uint64_t status_set(std::string_view text, std::string_view key) {
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    at = end + 1;
-    if (!line.starts_with(key) || line.size() <= key.size() || line[key.size()] != ':') continue;
-    line.remove_prefix(key.size() + 1);
-    while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
+  if (const auto field = proc_status_field(text, key)) {
     std::uint64_t value = 0;
-    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), value, 16);
-    if (ec != std::errc() || ptr == line.data()) break;
-    return value;
+    const auto [ptr, ec] = std::from_chars(field->data(), field->data() + field->size(), value, 16);
+    if (ec == std::errc() && ptr != field->data()) return value;
   }
   throw std::runtime_error("/proc/self/status has no readable " + std::string(key) + " line");
 }

@@ -4,28 +4,9 @@
 #include <exception>
 
 #include "common/file_io.h"
+#include "helpers/runtime/proc_status.h"
 
 namespace ccinit::helper {
-
-namespace {
-
-// The value of "Key:\tvalue" in /proc/self/status text.
-std::string_view status_field(std::string_view text, std::string_view key) {
-  while (!text.empty()) {
-    std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':') {
-      std::string_view value = line.substr(key.size() + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-        value.remove_prefix(1);
-      return trim_right(value);
-    }
-  }
-  return "?";
-}
-
-}  // namespace
 
 std::string summarize_proc_status(std::string_view status_text) {
   static constexpr std::array<std::string_view, 4> kFields = {"Seccomp", "NoNewPrivs", "CapEff",
@@ -35,7 +16,7 @@ std::string summarize_proc_status(std::string_view status_text) {
     out += ' ';
     out += key;
     out += '=';
-    out += status_field(status_text, key);
+    out += proc_status_field(status_text, key).value_or("?");
   }
   return out;
 }
