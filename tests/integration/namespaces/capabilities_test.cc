@@ -1,3 +1,6 @@
+// Needs root with CAP_SETPCAP (children drop capabilities for real) and, for one test, a
+// private mount namespace without /proc: so it runs with the namespace tests (label
+// integration), in both presets.
 #include "helpers/runtime/capabilities.h"
 
 #include <cap-ng.h>
