@@ -45,7 +45,15 @@ INSTANTIATE_TEST_SUITE_P(
                               "bad kernel command line: nvrc.log=info: given twice"},
                       Refusal{"FabricModeNotImplemented", "nvrc.mode=nvswitch-nvl4",
                               "bad kernel command line: nvrc.mode=nvswitch-nvl4: fabric modes "
-                              "are not implemented yet"}),
+                              "are not implemented yet"},
+                      // Keys that would be accepted and do nothing are refused instead.
+                      Refusal{"MounterTimeoutCannotAct", "nvrc.mode=cpu nvrc.timeout.mounter=5",
+                              "bad kernel command line: nvrc.timeout.mounter=5: the mounter runs "
+                              "before the kernel command line is read"},
+                      Refusal{"TimeoutOfAHelperTheModeDoesNotRun",
+                              "nvrc.mode=cpu nvrc.timeout.gpu-configurator=5",
+                              "bad kernel command line: nvrc.timeout.gpu-configurator=5: has no "
+                              "effect with nvrc.mode=cpu, which does not run gpu-configurator"}),
     [](const ::testing::TestParamInfo<Refusal>& info) { return info.param.name; });
 
 TEST_F(GuestBootTest, MissingAgentPowersOffWithTheReason) {
