@@ -103,6 +103,7 @@ bool close_all_but(const std::vector<int>& sorted_targets) {
   fail_in_child(status_fd, "exec");
 }
 
+// The wait status, or -1 (errno set) when waitpid fails: a real status is never negative.
 int reap(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
@@ -149,10 +150,8 @@ void Child::kill(int sig) const {
 int Child::wait() {
   // waitpid(-1) would take some other child's exit.
   if (pid_ <= 0) throw std::logic_error("wait on a child that is not owned");
-  int status = 0;
-  while (::waitpid(pid_, &status, 0) < 0) {
-    if (errno != EINTR) throw SysError("wait for pid " + std::to_string(pid_));
-  }
+  const int status = reap(pid_);
+  if (status < 0) throw SysError("wait for pid " + std::to_string(pid_));
   pid_ = -1;
   return status;
 }
