@@ -4,6 +4,7 @@
 #include <span>
 
 #include "common/cmdline_config.h"
+#include "common/text_lines.h"
 
 namespace ccinit::pid1 {
 
@@ -78,14 +79,11 @@ std::string describe_plan(const wire::Config& config) {
   std::vector<HelperStep> steps = helpers_before_cmdline();
   for (auto& s : helpers_after_cmdline(config)) steps.push_back(std::move(s));
   std::string out = "config:\n";
-  std::string desc = describe_config(config);
-  std::size_t pos = 0;
-  while (pos < desc.size()) {
-    auto eol = desc.find('\n', pos);
-    if (eol == std::string::npos) eol = desc.size();
-    out += "  " + desc.substr(pos, eol - pos) + "\n";
-    pos = eol + 1;
-  }
+  for_each_line(describe_config(config), [&](std::string_view line) {
+    out += "  ";
+    out += line;
+    out += '\n';
+  });
   out += "plan:\n";
   int n = 1;
   for (const auto& s : steps)

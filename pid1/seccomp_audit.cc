@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "common/text_lines.h"
 #include "common/unique_fd.h"
 #include "policy/syscall_names.h"
 
@@ -62,14 +63,11 @@ std::string read_kmsg_nonblocking() {
 
 std::optional<std::string> seccomp_syscall_from_kmsg(std::string_view records, pid_t pid) {
   std::optional<std::string> found;
-  while (!records.empty()) {
-    auto eol = records.find('\n');
-    std::string_view line = records.substr(0, eol);
-    records.remove_prefix(eol == std::string_view::npos ? records.size() : eol + 1);
-    if (line.find("type=1326") == std::string_view::npos) continue;
-    if (field(line, "pid") != pid) continue;
+  for_each_line(records, [&](std::string_view line) {
+    if (line.find("type=1326") == std::string_view::npos) return;
+    if (field(line, "pid") != pid) return;
     if (auto nr = field(line, "syscall")) found = syscall_name(*nr, field(line, "arch", 16));
-  }
+  });
   return found;
 }
 

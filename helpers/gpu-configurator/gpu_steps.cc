@@ -6,6 +6,7 @@
 
 #include "common/cmdline_config.h"
 #include "common/file_io.h"
+#include "common/text_lines.h"
 
 namespace ccinit::gpu {
 
@@ -51,19 +52,15 @@ pid_t start_daemon(ToolRunner& runner, helper::Reporter& reporter, const std::st
 void check_cc_status(const std::string& output, unsigned gpus) {
   unsigned on = 0;
   std::vector<std::string> other;
-  std::size_t start = 0;
-  while (start < output.size()) {
-    std::size_t end = output.find('\n', start);
-    if (end == std::string::npos) end = output.size();
-    const std::string line(trim_right(std::string_view(output).substr(start, end - start)));
-    start = end + 1;
-    if (line.rfind("CC status:", 0) != 0) continue;
+  for_each_line(output, [&](std::string_view raw) {
+    const std::string_view line = trim_right(raw);
+    if (!line.starts_with("CC status:")) return;
     if (line == "CC status: ON") {
       ++on;
     } else {
-      other.push_back(line);
+      other.emplace_back(line);
     }
-  }
+  });
   if (on == gpus && other.empty()) return;
   std::string found = std::to_string(on) + " x 'CC status: ON'";
   for (const std::string& line : other) found += ", '" + line.substr(0, 64) + "'";

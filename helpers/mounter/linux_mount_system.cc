@@ -12,6 +12,7 @@
 
 #include "common/file_io.h"
 #include "common/sys_error.h"
+#include "common/text_lines.h"
 #include "common/unique_fd.h"
 #include "helpers/mounter/mount_point.h"
 
@@ -28,15 +29,12 @@ bool LinuxMountSystem::exists(const std::string& path) {
 bool LinuxMountSystem::filesystem_listed(std::string_view fstype) {
   if (!filesystems_) filesystems_ = read_file("/proc/filesystems");
   // Lines are "nodev\t<name>" or "\t<name>".
-  std::string_view text = *filesystems_;
-  while (!text.empty()) {
-    std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+  bool listed = false;
+  for_each_line(*filesystems_, [&](std::string_view line) {
     std::size_t tab = line.rfind('\t');
-    if (tab != std::string_view::npos && line.substr(tab + 1) == fstype) return true;
-  }
-  return false;
+    if (tab != std::string_view::npos && line.substr(tab + 1) == fstype) listed = true;
+  });
+  return listed;
 }
 
 void LinuxMountSystem::make_directories(const std::string& path) {

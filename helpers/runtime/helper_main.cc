@@ -9,6 +9,7 @@
 
 #include "common/cmdline_config.h"
 #include "common/file_io.h"
+#include "common/text_lines.h"
 #include "helpers/runtime/capabilities.h"
 #include "helpers/runtime/confinement_report.h"
 #include "helpers/runtime/fd_check.h"
@@ -206,12 +207,8 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
     wire::Request request = manual_request(options);
     confine_and_report(spec, /*report=*/true, reporter);
     // What the helper acts on, as a person running it by hand needs to see it.
-    const std::string config = describe_config(request.config());
-    for (std::size_t start = 0, end; start < config.size(); start = end + 1) {
-      end = config.find('\n', start);
-      if (end == std::string::npos) end = config.size();
-      reporter.debug("config: " + config.substr(start, end - start));
-    }
+    for_each_line(describe_config(request.config()),
+                  [&](std::string_view line) { reporter.debug("config: " + std::string(line)); });
     spec.run(request, reporter);
   } catch (const std::exception& e) {
     try {
