@@ -11,6 +11,7 @@
 #include "helpers/runtime/helper_main.h"
 #include "pid1/boot.h"
 #include "pid1/cli.h"
+#include "proto/protobuf_log.h"
 
 namespace {
 
@@ -33,6 +34,8 @@ const ccinit::HelperEntry* find_entry(std::string_view name) {
 
 int main(int argc, char** argv) {
   using namespace ccinit;
+  // Before anything parses a message, in PID 1 and in every helper alike.
+  wire::install_protobuf_log_handler();
   if (const HelperEntry* entry = find_entry(program_name(argc, argv))) {
     const HelperInfo& info = helper_info(entry->name);
     return helper::helper_main(argc, argv,

@@ -1,22 +1,33 @@
 #include "pid1/syslog_sink.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
-#include "common/file_io.h"
-#include "common/log_escape.h"
 #include "common/sys_error.h"
 
 namespace ccinit::pid1 {
 
-SyslogSink::SyslogSink(std::string socket_path, std::string file_path, Log& log)
-    : socket_path_(std::move(socket_path)), file_path_(std::move(file_path)), log_(log) {
+// Enough datagrams per recvmmsg to make a flood cheap (a datagram socket queues 10 by
+// default), few enough to keep PID 1 small: 64 KiB, touched only by a flood.
+struct SyslogSink::Batch {
+  static constexpr int kMessages = 8;
+  mmsghdr headers[kMessages];
+  iovec iov[kMessages];
+  alignas(cmsghdr) char control[kMessages][CMSG_SPACE(sizeof(ucred))];
+  char data[kMessages][kMaxMessageBytes];
+};
+
+SyslogSink::SyslogSink(std::string socket_path, std::string file_path, Log& log,
+                       std::size_t max_file_bytes)
+    : socket_path_(std::move(socket_path)),
+      log_(log),
+      file_(std::move(file_path), log, kMaxLineBytes, max_file_bytes) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path_.size() >= sizeof addr.sun_path)
@@ -24,64 +35,93 @@ SyslogSink::SyslogSink(std::string socket_path, std::string file_path, Log& log)
   std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
   socket_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!socket_) throw SysError("socket for " + socket_path_);
+  // Every datagram then carries its sender's pid, which the sender cannot forge.
+  const int on = 1;
+  if (::setsockopt(socket_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+    throw SysError("SO_PASSCRED on " + socket_path_);
   if (::unlink(socket_path_.c_str()) != 0 && errno != ENOENT)
     throw SysError("unlink stale " + socket_path_);
   if (::bind(socket_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     throw SysError("bind " + socket_path_);
   // Daemons that drop root (nv-hostengine's service account) must still be able to log.
   if (::chmod(socket_path_.c_str(), 0666) != 0) throw SysError("chmod " + socket_path_);
-  open_file();
 }
 
-void SyslogSink::open_file() {
-  file_.reset(::open(file_path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (!file_) throw SysError("open " + file_path_);
-  struct stat st {};
-  file_bytes_ = ::fstat(file_.get(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-}
+SyslogSink::~SyslogSink() = default;
 
-std::string_view SyslogSink::strip_priority(std::string_view message) {
+std::string_view SyslogSink::strip_priority(std::string_view message, bool cut) {
   if (message.size() >= 3 && message[0] == '<') {
     std::size_t end = message.find('>');
     if (end != std::string_view::npos && end >= 2 && end <= 4 &&
         message.substr(1, end - 1).find_first_not_of("0123456789") == std::string_view::npos)
       message.remove_prefix(end + 1);
   }
-  while (!message.empty() && (message.back() == '\n' || message.back() == '\0'))
+  while (!cut && !message.empty() && (message.back() == '\n' || message.back() == '\0'))
     message.remove_suffix(1);
   return message;
 }
 
-void SyslogSink::append(std::string_view line) {
-  std::string record = std::string(line) + "\n";
-  if (file_bytes_ + record.size() > kMaxFileBytes) {
-    std::string old = file_path_ + ".1";
-    if (::rename(file_path_.c_str(), old.c_str()) != 0)
-      log_.logger().warn("cannot rotate {}: {}", file_path_, std::strerror(errno));
-    open_file();
+void SyslogSink::add_line(pid_t sender, std::string_view message, bool cut) noexcept {
+  char* const line = file_.line_buffer();
+  char* out = std::to_chars(line, line + 12, sender).ptr;
+  *out++ = ' ';
+  // One line per message: control bytes (embedded newlines) escaped, length bounded.
+  out = escape_for_log_to(out, strip_priority(message, cut), kMaxMessageBytes, cut);
+  if (log_.logger().should_log(spdlog::level::debug)) {
+    try {
+      log_.logger().debug("syslog: {}",
+                          std::string_view(line, static_cast<std::size_t>(out - line)));
+    } catch (...) {
+    }
   }
-  try {
-    write_all(file_.get(), record);
-    file_bytes_ += record.size();
-  } catch (const SysError& e) {
-    log_.logger().warn("cannot write {}: {}", file_path_, e.what());
-  }
+  *out++ = '\n';
+  file_.commit_line(static_cast<std::size_t>(out - line));
 }
 
-void SyslogSink::drain() {
-  char buf[kMaxMessageBytes];
-  for (int i = 0; i < kMaxMessagesPerDrain; ++i) {
-    ssize_t n = ::recv(socket_.get(), buf, sizeof buf, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // EAGAIN: drained
+void SyslogSink::drain() noexcept {
+  if (!batch_) {
+    try {
+      batch_ = std::make_unique_for_overwrite<Batch>();
+      file_.line_buffer();
+    } catch (const std::bad_alloc&) {
+      return;  // tried again at the next wake-up
     }
-    // One line per message: control bytes (embedded newlines) escaped, length bounded.
-    std::string line =
-        escape_for_log(strip_priority({buf, static_cast<size_t>(n)}), kMaxMessageBytes);
-    append(line);
-    log_.logger().debug("syslog: {}", line);
   }
+  Batch& b = *batch_;
+  for (int received = 0; received < kMaxMessagesPerDrain;) {
+    for (int i = 0; i < Batch::kMessages; ++i) {
+      b.iov[i] = {b.data[i], kMaxMessageBytes};
+      b.headers[i].msg_hdr = {};
+      b.headers[i].msg_hdr.msg_iov = &b.iov[i];
+      b.headers[i].msg_hdr.msg_iovlen = 1;
+      b.headers[i].msg_hdr.msg_control = b.control[i];
+      b.headers[i].msg_hdr.msg_controllen = sizeof b.control[i];
+    }
+    // MSG_TRUNC: each length is the datagram's real one, so a cut is known and marked.
+    const int n =
+        ::recvmmsg(socket_.get(), b.headers, Batch::kMessages, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EAGAIN: drained
+    for (int i = 0; i < n; ++i) {
+      const msghdr& header = b.headers[i].msg_hdr;
+      pid_t sender = 0;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&header), c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+          ucred cred{};
+          std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+          sender = cred.pid;
+        }
+      }
+      const std::size_t length = b.headers[i].msg_len;
+      const bool cut = length > kMaxMessageBytes || (header.msg_flags & MSG_TRUNC) != 0;
+      add_line(sender, {b.data[i], cut ? kMaxMessageBytes : length}, cut);
+    }
+    received += n;
+    if (n < Batch::kMessages) break;  // the queue is empty: spare a system call
+  }
+  file_.flush();
 }
 
 }  // namespace ccinit::pid1

@@ -107,6 +107,15 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
   UniqueFd pidfd = open_pidfd(launcher.pid());
   if (!pidfd) throw SysError("pidfd_open for " + readiness.name);
 
+  // Readiness is believed only from the daemon being started: its launcher, a process the
+  // launcher forked (while it runs), or the pid its pid file names; not from any process that
+  // can write to /dev/log.
+  const pid_t launcher_pid = launcher.pid();
+  const SyslogWatch::SenderCheck from_daemon = [&](pid_t sender) {
+    if (is_same_or_descendant(sender, launcher_pid)) return true;
+    std::string ignored;
+    return read_pid_file(readiness.pid_file, &ignored) == sender;
+  };
   const auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
   bool launcher_exited = false;
   for (;;) {
@@ -120,7 +129,7 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
     const int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw SysError("poll while waiting for " + readiness.name);
-    if (fds[1].revents != 0 && syslog.consume(readiness.syslog_line)) break;
+    if (fds[1].revents != 0 && syslog.consume(readiness.syslog_line, from_daemon)) break;
     if (fds[0].revents != 0) {
       siginfo_t info{};
       if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info,
@@ -128,7 +137,7 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
         throw SysError("wait for " + readiness.name);
       launcher.mark_reaped();
       const int status = wait_status_from_siginfo(info);
-      syslog.consume(readiness.syslog_line);
+      syslog.consume(readiness.syslog_line, from_daemon);
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         throw std::runtime_error(command.text() + " " + describe_wait_status(status) +
                                  " before it was ready; last syslog lines: " + syslog.last_lines());
@@ -147,7 +156,7 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
   }
   // Ready by its syslog line while the launcher still runs: the launcher is health-checked
   // (it must go on running or exit 0) unless the daemon's own pid is known already.
-  const pid_t launcher_pid = launcher.release();
+  launcher.release();
   if (daemon && *daemon != launcher_pid) launcher_of_[*daemon] = launcher_pid;
   return daemon.value_or(launcher_pid);
 }

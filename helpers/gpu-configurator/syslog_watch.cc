@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
+#include "common/file_io.h"
 #include "common/sys_error.h"
 
 namespace ccinit::gpu {
@@ -14,7 +17,48 @@ namespace ccinit::gpu {
 namespace {
 // A line longer than this is kept only in part: a flood must not grow the helper's memory.
 constexpr std::size_t kMaxLine = 4096;
+// Enough for any real process tree; a loop in a racing /proc read must still end.
+constexpr int kMaxAncestors = 64;
+
+// The parent pid from /proc/<pid>/stat, or nullopt when the process is gone.
+std::optional<pid_t> parent_of(pid_t pid) {
+  std::optional<std::string> stat = read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  // "pid (comm) state ppid ...": comm may hold anything, so parse after its last ')'.
+  const auto close = stat->rfind(')');
+  if (close == std::string::npos || close + 4 > stat->size()) return std::nullopt;
+  const char* begin = stat->data() + close + 4;  // after ") S "
+  pid_t parent = 0;
+  if (std::from_chars(begin, stat->data() + stat->size(), parent).ec != std::errc())
+    return std::nullopt;
+  return parent;
+}
 }  // namespace
+
+bool is_same_or_descendant(pid_t pid, pid_t ancestor) {
+  if (ancestor <= 0) return false;
+  for (int i = 0; i < kMaxAncestors && pid > 1; ++i) {
+    if (pid == ancestor) return true;
+    std::optional<pid_t> parent;
+    try {
+      parent = parent_of(pid);
+    } catch (const SysError&) {
+      return false;
+    }
+    if (!parent) return false;
+    pid = *parent;
+  }
+  return false;
+}
+
+std::optional<pid_t> SyslogWatch::sender_of(std::string_view line) {
+  const auto space = line.find(' ');
+  if (space == std::string_view::npos || space == 0 || space > 10) return std::nullopt;
+  pid_t pid = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + space, pid);
+  if (ec != std::errc() || end != line.data() + space || pid <= 0) return std::nullopt;
+  return pid;
+}
 
 SyslogWatch::SyslogWatch(std::string dir, std::string file)
     : dir_(std::move(dir)), file_(std::move(file)) {
@@ -28,16 +72,25 @@ SyslogWatch::SyslogWatch(std::string dir, std::string file)
 void SyslogWatch::open_file(bool from_end) {
   const std::string path = dir_ + "/" + file_;
   log_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  offset_ = 0;
   if (!log_) {
     if (errno == ENOENT) return;  // PID 1 creates it with the first message
     throw SysError("open " + path);
   }
-  if (from_end && ::lseek(log_.get(), 0, SEEK_END) < 0) throw SysError("seek " + path);
+  if (from_end && (offset_ = ::lseek(log_.get(), 0, SEEK_END)) < 0) throw SysError("seek " + path);
   partial_.clear();
 }
 
-bool SyslogWatch::drain(std::string_view text) {
+bool SyslogWatch::drain(std::string_view text, const SenderCheck& from) {
   if (!log_) return false;
+  // PID 1 starts the file afresh (truncates it) when it cannot rotate it: read it from the
+  // start again, or what follows would never be seen.
+  struct stat st {};
+  if (::fstat(log_.get(), &st) == 0 && st.st_size < offset_) {
+    if ((offset_ = ::lseek(log_.get(), 0, SEEK_SET)) < 0)
+      throw SysError("seek " + dir_ + "/" + file_);
+    partial_.clear();
+  }
   bool found = false;
   char buffer[4096];
   for (;;) {
@@ -45,12 +98,16 @@ bool SyslogWatch::drain(std::string_view text) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw SysError("read " + dir_ + "/" + file_);
     if (n == 0) break;
+    offset_ += n;
     for (ssize_t i = 0; i < n; ++i) {
       if (buffer[i] != '\n') {
         if (partial_.size() < kMaxLine) partial_ += buffer[i];
         continue;
       }
-      if (partial_.find(text) != std::string::npos) found = true;
+      if (partial_.find(text) != std::string::npos) {
+        const std::optional<pid_t> sender = sender_of(partial_);
+        if (sender && from(*sender)) found = true;
+      }
       recent_.push_back(std::move(partial_));
       partial_.clear();
       if (recent_.size() > kKeptLines) recent_.pop_front();
@@ -59,7 +116,7 @@ bool SyslogWatch::drain(std::string_view text) {
   return found;
 }
 
-bool SyslogWatch::consume(std::string_view text) {
+bool SyslogWatch::consume(std::string_view text, const SenderCheck& from) {
   bool found = false;
   alignas(inotify_event) char buffer[4096];
   for (;;) {
@@ -70,15 +127,15 @@ bool SyslogWatch::consume(std::string_view text) {
     for (ssize_t offset = 0; offset < n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
       offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
-      if (event->mask & IN_Q_OVERFLOW) found = drain(text) || found;
+      if (event->mask & IN_Q_OVERFLOW) found = drain(text, from) || found;
       if (event->len == 0 || file_ != event->name) continue;
       // Whatever the old file still holds was written before the new one appeared.
-      found = drain(text) || found;
+      found = drain(text, from) || found;
       if (event->mask & (IN_CREATE | IN_MOVED_TO))
         open_file(false);
       else if (!log_)
         open_file(false);
-      found = drain(text) || found;
+      found = drain(text, from) || found;
     }
   }
   return found;

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,16 +22,22 @@ class SyslogWatch {
 
   // The inotify descriptor: readable when there is something for consume().
   int fd() const { return inotify_.get(); }
+  // Who may announce readiness: a sender pid -> believed.
+  using SenderCheck = std::function<bool(pid_t)>;
+
   // Reads the pending events and the new text; true when a complete new line contains
-  // `text`.
-  bool consume(std::string_view text);
+  // `text` and its sender pid passes `from`.
+  bool consume(std::string_view text, const SenderCheck& from);
   // The last complete lines seen (at most kKeptLines), joined with " | ", or "(none)".
   std::string last_lines() const;
 
   static constexpr std::size_t kKeptLines = 5;
 
+  // The sender pid PID 1 wrote at the start of a line; nullopt when the line has none.
+  static std::optional<pid_t> sender_of(std::string_view line);
+
  private:
-  bool drain(std::string_view text);
+  bool drain(std::string_view text, const SenderCheck& from);
   void open_file(bool from_end);
 
   std::string dir_;
@@ -35,7 +45,13 @@ class SyslogWatch {
   UniqueFd inotify_;
   UniqueFd log_;
   std::string partial_;
+  // Where reading is: a file that shrank was started afresh, and is read from its start.
+  off_t offset_ = 0;
   std::deque<std::string> recent_;
 };
+
+// Whether `pid` is `ancestor` or one of its descendants, by the parent chain in /proc (a
+// daemon forked by its launcher while the launcher still runs).
+bool is_same_or_descendant(pid_t pid, pid_t ancestor);
 
 }  // namespace ccinit::gpu

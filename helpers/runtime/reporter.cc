@@ -29,7 +29,12 @@ std::string_view level_word(wire::LogLevel level) {
 std::string clip_event_text(std::string_view text) {
   if (text.size() <= kMaxEventText) return std::string(text);
   static constexpr std::string_view kMark = " [... cut]";
-  std::string clipped(text.substr(0, kMaxEventText - kMark.size()));
+  std::size_t keep = kMaxEventText - kMark.size();
+  // Back off to the start of a UTF-8 character (at most 3 continuation bytes), so valid text
+  // stays valid and PID 1 shows a whole character, not its first bytes escaped.
+  for (int i = 0; i < 3 && keep > 0 && (static_cast<unsigned char>(text[keep]) & 0xc0) == 0x80; ++i)
+    --keep;
+  std::string clipped(text.substr(0, keep));
   clipped += kMark;
   return clipped;
 }

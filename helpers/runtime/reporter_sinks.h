@@ -12,7 +12,9 @@ namespace ccinit::helper {
 // runaway message (e.g. a tool's output in an exception) cannot break the protocol.
 inline constexpr std::size_t kMaxEventText = 16 * 1024;
 
-// Cuts text to kMaxEventText bytes, marking the cut.
+// Cuts text to at most kMaxEventText bytes, marking the cut. The cut falls before a UTF-8
+// character, never inside one. (Event text is `bytes` on the wire, so any bytes arrive as
+// sent; this only keeps a valid message valid.)
 std::string clip_event_text(std::string_view text);
 
 // Protocol mode: every event becomes one frame on the event pipe to PID 1. Errors writing

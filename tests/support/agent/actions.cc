@@ -153,14 +153,23 @@ char process_state(pid_t pid) {
   return paren != std::string_view::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
 }
 
-// orphans:N[:PATIENCE_MS]
+// orphans:N[:PATIENCE_MS[:HOLD_S]]; HOLD_S: how long the agent stays after its report, so
+// a benchmark can read PID 1's figures before the agent's exit powers it off.
 int make_orphans(std::string_view arg) {
   auto colon = arg.find(':');
   auto count = parse_count(arg.substr(0, colon));
   if (!count || *count == 0 || *count > 100000) return fail("orphans: expected a count 1..100000");
+  std::optional<unsigned long> hold_s = 0;
+  if (colon != std::string_view::npos) {
+    if (auto second = arg.find(':', colon + 1); second != std::string_view::npos) {
+      hold_s = parse_count(arg.substr(second + 1));
+      arg = arg.substr(0, second);
+    }
+  }
   std::optional<unsigned long> patience_ms =
       colon == std::string_view::npos ? 20000 : parse_count(arg.substr(colon + 1));
-  if (!patience_ms) return fail("orphans: expected N or N:PATIENCE_MS");
+  if (!patience_ms || !hold_s)
+    return fail("orphans: expected N, N:PATIENCE_MS or N:PATIENCE_MS:HOLD_S");
   std::vector<pid_t> orphans;
   orphans.reserve(*count);
   while (orphans.size() < *count) {
@@ -187,6 +196,10 @@ int make_orphans(std::string_view arg) {
   report("orphans_zombies", std::to_string(zombies));
   report("orphans_alive", std::to_string(alive));
   report("orphans_reaped", zombies + alive == 0 ? "yes" : "no");
+  if (*hold_s > 0) {
+    report("holding", std::to_string(*hold_s));
+    sleep_seconds(static_cast<double>(*hold_s));
+  }
   return finish(0);
 }
 
@@ -269,10 +282,20 @@ std::string action_from_cmdline(std::string_view cmdline) {
 
 int run_action(std::string_view action) {
   report("action", action);
-  // cat:A+cat:B+sleep:2 — any number of cat steps may come before the action proper.
-  while (action.starts_with("cat:")) {
+  // cat:A+cat:B+sleep:2 — any number of cat steps may come before the action proper; and
+  // pause:N steps (N seconds), so a benchmark can read PID 1's figures before the action.
+  for (;;) {
     auto plus = action.find('+');
-    print_file(action.substr(4, plus == std::string_view::npos ? plus : plus - 4));
+    if (action.starts_with("cat:")) {
+      print_file(action.substr(4, plus == std::string_view::npos ? plus : plus - 4));
+    } else if (action.starts_with("pause:") && plus != std::string_view::npos) {
+      auto seconds = parse_count(action.substr(6, plus - 6));
+      if (!seconds) return fail("pause: expected whole seconds");
+      report("paused", std::to_string(*seconds));
+      sleep_seconds(static_cast<double>(*seconds));
+    } else {
+      break;
+    }
     if (plus == std::string_view::npos) return finish(0);
     action.remove_prefix(plus + 1);
   }

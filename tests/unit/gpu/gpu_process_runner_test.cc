@@ -126,7 +126,7 @@ TEST_F(ProcessRunnerTest, ReadyWhenTheLauncherExitsZero) {
 TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineBeforeTheLauncherExits) {
   Command launcher = script(
       "launcher",
-      "echo \"nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "echo \"$$ nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
       "exec sleep 1000\n");
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = runner_.start_and_wait(launcher, readiness());
@@ -147,7 +147,7 @@ TEST_F(ProcessRunnerTest, ALauncherFailingAfterSyslogReadinessFailsTheHealthChec
       "sleep 1000 </dev/null >/dev/null 2>&1 &\n"
       "echo $! > @DIR@/daemon.pid\n"
       "echo $$ > @DIR@/launcher.pid\n"
-      "echo \"nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "echo \"$$ nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
       "read line < @DIR@/go\n"
       "exit 1\n");
   pid_t daemon = runner_.start_and_wait(launcher, readiness());
@@ -168,13 +168,54 @@ TEST_F(ProcessRunnerTest, ALauncherFailingAfterSyslogReadinessFailsTheHealthChec
   kill_and_wait(daemon);
 }
 
+// PID 1 writes the sender's pid (SO_PASSCRED) first on each line: a readiness line sent by
+// any other process, or one without a pid, is not the daemon's.
+TEST_F(ProcessRunnerTest, AForgedReadinessLineFromAnotherProcessIsNotBelieved) {
+  Command launcher = script(
+      "launcher",
+      "echo $$ > @DIR@/launcher.pid\n"
+      "echo \"1 nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "echo \"nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "echo \"$$Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "exec sleep 1000\n");
+  const std::string error = error_of_wait(launcher, 500ms);
+  EXPECT_TRUE(error.starts_with("nvidia-persistenced was not ready within 500 ms")) << error;
+}
+
+TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineOfAProcessTheLauncherForked) {
+  Command launcher = script(
+      "launcher",
+      "sh -c 'echo $$ > @DIR@/forked.pid; echo \"$$ nvidia-persistenced[$$]: Local RPC services "
+      "initialized\" >> @DIR@/syslog.log; exec sleep 1000' &\n"
+      "exec sleep 1000\n");
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = runner_.start_and_wait(launcher, readiness());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "not the 60 s timeout";
+  kill_and_wait(std::stoi(read_file(dir_.path() + "/forked.pid")));
+  kill_and_reap(pid);
+}
+
+TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineInAFileStartedAfresh) {
+  // PID 1 truncates the file when it cannot rotate it: what follows is still seen.
+  dir_.write("syslog.log", std::string(4096, 'x') + "\n");
+  Command launcher = script(
+      "launcher",
+      "echo $$ > @DIR@/launcher.pid\n"
+      "sleep 0.2\n"
+      ": > @DIR@/syslog.log\n"
+      "echo \"$$ nvidia-persistenced[$$]: Local RPC services initialized\" >> @DIR@/syslog.log\n"
+      "exec sleep 1000\n");
+  EXPECT_EQ(error_of_wait(launcher, 5s), "(ready)");
+  kill_and_reap(std::stoi(read_file(dir_.path() + "/launcher.pid")));
+}
+
 TEST_F(ProcessRunnerTest, ReadyOnTheSyslogLineInAFileCreatedOrRotatedLater) {
   dir_.write("syslog.log", "nvidia-persistenced: starting\n");
-  Command launcher =
-      script("launcher",
-             "mv @DIR@/syslog.log @DIR@/syslog.log.1\n"
-             "echo \"nvidia-persistenced[$$]: Local RPC services initialized\" > @DIR@/syslog.log\n"
-             "exec sleep 1000\n");
+  Command launcher = script(
+      "launcher",
+      "mv @DIR@/syslog.log @DIR@/syslog.log.1\n"
+      "echo \"$$ nvidia-persistenced[$$]: Local RPC services initialized\" > @DIR@/syslog.log\n"
+      "exec sleep 1000\n");
   pid_t pid = runner_.start_and_wait(launcher, readiness());
   kill_and_reap(pid);
 }

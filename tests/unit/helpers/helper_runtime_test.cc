@@ -133,6 +133,26 @@ TEST(ChannelReporter, SendsFramedEventsPidOneCanDecode) {
   EXPECT_TRUE(stream.result()->ok());
 }
 
+TEST(ClipEventText, NeverCutsAUtf8CharacterInHalf) {
+  // "é" is two bytes, "€" three: place each so the plain cut would fall inside it.
+  static constexpr std::string_view kMark = " [... cut]";
+  const std::size_t cut = kMaxEventText - kMark.size();
+  for (std::string_view ch : {std::string_view("\xc3\xa9"), std::string_view("\xe2\x82\xac")}) {
+    for (std::size_t into = 1; into < ch.size(); ++into) {
+      std::string text(cut - into, 'a');
+      text += ch;
+      text += std::string(100, 'b');
+      const std::string clipped = clip_event_text(text);
+      EXPECT_EQ(clipped, std::string(cut - into, 'a') + std::string(kMark)) << into;
+    }
+  }
+  // A cut between two whole characters keeps both.
+  std::string text(cut - 2, 'a');
+  text += "\xc3\xa9\xc3\xa9";
+  EXPECT_EQ(clip_event_text(text + std::string(100, 'b')),
+            std::string(cut - 2, 'a') + "\xc3\xa9" + std::string(kMark));
+}
+
 TEST(ClipEventText, LeavesShortTextAlone) {
   EXPECT_EQ(clip_event_text("abc"), "abc");
   EXPECT_EQ(clip_event_text(std::string(kMaxEventText, 'y')), std::string(kMaxEventText, 'y'));

@@ -194,6 +194,37 @@ TEST(HelperChannel, EventsThenOneResultReachTheEventStream) {
   EXPECT_EQ(stream.result()->error(), "mount /proc: Permission denied");
 }
 
+// Device data (a VPD keyword) or a tool's output need not be UTF-8: the real reason must
+// reach PID 1 byte for byte, not as "malformed event message".
+TEST(HelperChannel, TextThatIsNotUtf8ArrivesAsTheExactBytes) {
+  const std::string bad = "VPD keyword SN: \xff\xfe\xc3(\x80 end";
+  Pipe p = make_pipe();
+  {
+    HelperChannel channel(-1, p.write_end.get());
+    channel.send(log_event(bad));
+    Event progress;
+    progress.mutable_progress()->set_step(bad);
+    channel.send(progress);
+    Event daemon;
+    daemon.mutable_daemon()->set_name(bad);
+    daemon.mutable_daemon()->set_pid(9);
+    channel.send(daemon);
+    channel.send_result(false, bad);
+    p.write_end.reset();
+  }
+  EventStream stream;
+  std::vector<Event> events;
+  for (const std::string& chunk : drain_in_chunks(p.read_end.get(), 5))
+    for (Event& event : stream.feed(chunk)) events.push_back(std::move(event));
+  EXPECT_NO_THROW(stream.end_of_stream());
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].log().text(), bad);
+  EXPECT_EQ(events[1].progress().step(), bad);
+  EXPECT_EQ(events[2].daemon().name(), bad);
+  ASSERT_TRUE(stream.result().has_value());
+  EXPECT_EQ(stream.result()->error(), bad);
+}
+
 TEST(HelperChannel, NoEventAfterTheResult) {
   Pipe p = make_pipe();
   HelperChannel channel(-1, p.write_end.get());
