@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "common/log_escape.h"
+
 namespace ccinit::gpu {
 
 namespace {
@@ -33,8 +35,10 @@ bool fields_contain(std::string_view body, std::size_t body_offset, std::string_
     if (body.size() - pos < 3) malformed(path, body_offset + pos, "truncated field header");
     const std::size_t length = byte_at(body, pos + 2);
     if (length > body.size() - pos - 3)
+      // The keyword is the device's bytes: escaped, so it can neither break the line nor
+      // (as invalid UTF-8 in the result's string field) hide this error behind a bad frame.
       malformed(path, body_offset + pos,
-                "field " + std::string(body.substr(pos, 2)) + " of " + std::to_string(length) +
+                "field " + escape_for_log(body.substr(pos, 2)) + " of " + std::to_string(length) +
                     " bytes runs past its resource");
     const std::string_view keyword = body.substr(pos, 2);
     const std::string_view value = body.substr(pos + 3, length);
