@@ -49,24 +49,9 @@ SyslogSink::SyslogSink(std::string socket_path, std::string file_path, Log& log,
 
 SyslogSink::~SyslogSink() = default;
 
-std::string_view SyslogSink::strip_priority(std::string_view message, bool cut) {
-  if (message.size() >= 3 && message[0] == '<') {
-    std::size_t end = message.find('>');
-    if (end != std::string_view::npos && end >= 2 && end <= 4 &&
-        message.substr(1, end - 1).find_first_not_of("0123456789") == std::string_view::npos)
-      message.remove_prefix(end + 1);
-  }
-  while (!cut && !message.empty() && (message.back() == '\n' || message.back() == '\0'))
-    message.remove_suffix(1);
-  return message;
-}
-
 void SyslogSink::add_line(pid_t sender, std::string_view message, bool cut) noexcept {
   char* const line = file_.line_buffer();
-  char* out = std::to_chars(line, line + 12, sender).ptr;
-  *out++ = ' ';
-  // One line per message: control bytes (embedded newlines) escaped, length bounded.
-  out = escape_for_log_to(out, strip_priority(message, cut), kMaxMessageBytes, cut);
+  char* out = format_syslog_line(line, sender, message, cut);
   if (log_.logger().should_log(spdlog::level::debug)) {
     try {
       log_.logger().debug("syslog: {}",

@@ -11,6 +11,7 @@
 #include "common/unique_fd.h"
 #include "pid1/log.h"
 #include "pid1/syslog_file.h"
+#include "pid1/syslog_line.h"
 
 namespace ccinit::pid1 {
 
@@ -29,11 +30,10 @@ namespace ccinit::pid1 {
 class SyslogSink {
  public:
   static constexpr std::size_t kMaxFileBytes = SyslogFile::kMaxFileBytes;
-  static constexpr std::size_t kMaxMessageBytes = 8192;
+  static constexpr std::size_t kMaxMessageBytes = kSyslogMaxMessageBytes;
   // Per drain() call, so a flood cannot starve PID 1's other events.
   static constexpr int kMaxMessagesPerDrain = 1024;
-  // "<pid> " + the escaped message + its mark + "\n".
-  static constexpr std::size_t kMaxLineBytes = 12 + escaped_size_bound(kMaxMessageBytes) + 1;
+  static constexpr std::size_t kMaxLineBytes = kSyslogMaxLineBytes;
 
   // Binds the socket (replacing a stale one) and opens the log file. Throws SysError.
   SyslogSink(std::string socket_path, std::string file_path, Log& log,
@@ -44,10 +44,6 @@ class SyslogSink {
   // Reads every pending message (up to kMaxMessagesPerDrain) and writes their lines. Never
   // throws: a full /run or a failing socket must not end PID 1.
   void drain() noexcept;
-
-  // "<30>nvidia-persistenced[7]: ready\n" -> "nvidia-persistenced[7]: ready". A cut message
-  // keeps its end (it is not the sender's end).
-  static std::string_view strip_priority(std::string_view message, bool cut = false);
 
  private:
   struct Batch;

@@ -204,11 +204,11 @@ TEST_F(SyslogSinkTest, StaleSocketIsReplaced) {
 }
 
 TEST(SyslogPriority, OnlyAWellFormedPrefixIsStripped) {
-  EXPECT_EQ(SyslogSink::strip_priority("<191>x"), "x");
-  EXPECT_EQ(SyslogSink::strip_priority("<5>x\n"), "x");
-  EXPECT_EQ(SyslogSink::strip_priority("<abc>x"), "<abc>x");
-  EXPECT_EQ(SyslogSink::strip_priority("<>x"), "<>x");
-  EXPECT_EQ(SyslogSink::strip_priority("<12345>x"), "<12345>x");
+  EXPECT_EQ(strip_syslog_priority("<191>x"), "x");
+  EXPECT_EQ(strip_syslog_priority("<5>x\n"), "x");
+  EXPECT_EQ(strip_syslog_priority("<abc>x"), "<abc>x");
+  EXPECT_EQ(strip_syslog_priority("<>x"), "<>x");
+  EXPECT_EQ(strip_syslog_priority("<12345>x"), "<12345>x");
 }
 
 }  // namespace
