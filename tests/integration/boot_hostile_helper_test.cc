@@ -34,9 +34,10 @@ class HostileHelperBoot : public GuestBootTest {
 };
 
 // Measured before the fix: a 5 s timeout ended after 18.7 s (the pipe was read until empty,
-// and a flooding writer never lets it be).
+// and a flooding writer never lets it be). At nvrc.log=debug PID 1 logs every event and
+// line, so it reads slower than the helper writes: the old code never ended these boots.
 TEST_F(HostileHelperBoot, FloodingTheEventPipeStillTimesOut) {
-  Boot b = boot("flood-events", "nvrc.timeout.lockdown=2");
+  Boot b = boot("flood-events", "nvrc.timeout.lockdown=2 nvrc.log=debug");
   ASSERT_EQ(b.exit_code, 130) << b.describe();
   EXPECT_FALSE(b.agent_reported());
   expect_one_power_off(b, 3, "helper lockdown failed: timed out after 2 s");
@@ -44,7 +45,7 @@ TEST_F(HostileHelperBoot, FloodingTheEventPipeStillTimesOut) {
 }
 
 TEST_F(HostileHelperBoot, FloodingStdoutStillTimesOut) {
-  Boot b = boot("flood-stdout", "nvrc.timeout.lockdown=2");
+  Boot b = boot("flood-stdout", "nvrc.timeout.lockdown=2 nvrc.log=debug");
   ASSERT_EQ(b.exit_code, 130) << b.describe();
   EXPECT_FALSE(b.agent_reported());
   expect_one_power_off(b, 3, "helper lockdown failed: timed out after 2 s");
@@ -52,7 +53,7 @@ TEST_F(HostileHelperBoot, FloodingStdoutStillTimesOut) {
 }
 
 TEST_F(HostileHelperBoot, SigtermIsHonouredWhileAHelperFloods) {
-  Boot b = boot("flood-events", "nvrc.timeout.lockdown=60", /*sigterm_after=*/2);
+  Boot b = boot("flood-events", "nvrc.timeout.lockdown=60 nvrc.log=debug", /*sigterm_after=*/2);
   ASSERT_EQ(b.exit_code, 130) << b.describe();
   EXPECT_FALSE(b.agent_reported());
   expect_one_power_off(b, 5, "received SIGTERM");

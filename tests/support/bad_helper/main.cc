@@ -11,12 +11,11 @@
 #include <unistd.h>
 
 #include <climits>
-#include <vector>
-
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/file_io.h"
 #include "common/unique_fd.h"
@@ -136,12 +135,20 @@ bool misbehave_hostile(const std::string& mode, const Prepared& prepared,
   if (mode == "flood-events") {
     // One line a test can wait for (at warn), then valid events, endlessly, at debug: below
     // the usual log level, so the flood tests PID 1's reading, not the console.
+    // Many small frames per write: one system call here costs PID 1 hundreds of events.
     reporter.warn("flooding the event pipe");
-    for (;;) reporter.debug("flood flood flood flood flood flood flood flood flood flood");
+    ccinit::wire::Event event;
+    event.mutable_log()->set_level(ccinit::wire::LOG_DEBUG);
+    event.mutable_log()->set_text("flood");
+    const std::string frame = ccinit::wire::encode_frame(event.SerializeAsString());
+    std::string batch;
+    while (batch.size() + frame.size() <= 65536) batch += frame;
+    for (;;) write_raw(batch);
   }
   if (mode == "flood-stdout") {
-    static const char kLine[] = "flood flood flood flood flood flood flood flood flood flood\n";
-    for (;;) [[maybe_unused]] ssize_t n = ::write(STDOUT_FILENO, kLine, sizeof kLine - 1);
+    // Pipe-sized writes of the shortest lines: each costs PID 1 a log line.
+    const std::string batch(65536, '\n');
+    for (;;) [[maybe_unused]] ssize_t n = ::write(STDOUT_FILENO, batch.data(), batch.size());
   }
   if (mode == "many-daemons") {
     // 20,000 reports (each a distinct name) of the 9 live children, round robin.
