@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -112,6 +113,25 @@ int reap(pid_t pid) {
   return status;
 }
 
+// Like reap, but waits at most `limit`: 0 (with no status) while the child still runs or
+// cannot be reaped. Polls with WNOHANG: a pidfd turns readable when the process exits, even
+// when a ptracer keeps its zombie from its parent, so it cannot say "reapable".
+pid_t reap_within(pid_t pid, std::chrono::milliseconds limit, int& status) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    pid_t rc = ::waitpid(pid, &status, WNOHANG);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc != 0) return rc;
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) return 0;
+    const auto nap = std::min<std::chrono::nanoseconds>(pause, left);
+    timespec ts{0, static_cast<long>(nap.count())};
+    ::nanosleep(&ts, nullptr);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace
 
 std::string SpawnError::detail() const {
@@ -135,10 +155,12 @@ Child::~Child() {
   kill_and_reap();
 }
 
-void Child::kill_and_reap() noexcept {
-  if (pid_ <= 0) return;
+bool Child::kill_and_reap(std::chrono::milliseconds limit) noexcept {
+  if (pid_ <= 0) return true;
   kill(SIGKILL);
-  reap(std::exchange(pid_, -1));
+  int status = 0;
+  // ECHILD: someone else (a reaper with waitpid(-1)) took it already.
+  return reap_within(std::exchange(pid_, -1), limit, status) != 0;
 }
 
 void Child::kill(int sig) const {
@@ -152,6 +174,16 @@ int Child::wait() {
   if (pid_ <= 0) throw std::logic_error("wait on a child that is not owned");
   const int status = reap(pid_);
   if (status < 0) throw SysError("wait for pid " + std::to_string(pid_));
+  pid_ = -1;
+  return status;
+}
+
+std::optional<int> Child::wait_for(std::chrono::milliseconds limit) {
+  if (pid_ <= 0) throw std::logic_error("wait on a child that is not owned");
+  int status = 0;
+  const pid_t rc = reap_within(pid_, limit, status);
+  if (rc < 0) throw SysError("wait for pid " + std::to_string(pid_));
+  if (rc == 0) return std::nullopt;
   pid_ = -1;
   return status;
 }

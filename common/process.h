@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -54,8 +55,14 @@ class SpawnError : public SysError {
   std::string stage_;
 };
 
+// How long dropping a Child waits for the killed child to be reaped. A process stuck in an
+// uninterruptible call (a driver, FUSE) or a zombie held by a ptracer cannot be reaped by
+// its parent; PID 1 must go on to power off rather than wait for it for ever.
+inline constexpr std::chrono::milliseconds kReapAfterKillLimit{2000};
+
 // Owns a started child: unless it was released or reaped elsewhere, dropping it kills it
-// (its whole process group when it leads one) and reaps it, so no path leaks a process.
+// (its whole process group when it leads one) and reaps it, waiting at most
+// kReapAfterKillLimit, so no path leaks a process and none blocks for ever.
 class Child {
  public:
   Child() = default;
@@ -70,16 +77,23 @@ class Child {
   explicit operator bool() const { return pid_ > 0; }
   // Sends `sig` to the process group it leads, else to the child alone.
   void kill(int sig) const;
-  // Blocks until the child has exited; returns its waitpid status. Throws SysError.
+  // Blocks until the child has exited; returns its waitpid status. Throws SysError. For a
+  // child that is expected to end by itself (a tool); to end one, use kill_and_reap.
   int wait();
+  // Waits at most `limit` for the child to exit; its waitpid status, or nullopt while it
+  // still runs (or cannot be reaped). Throws SysError.
+  std::optional<int> wait_for(std::chrono::milliseconds limit);
+  // SIGKILL (to its group when it leads one), then reaps it, waiting at most `limit`. Either
+  // way the child is no longer owned afterwards; false when it could not be reaped in time
+  // (it is given up on: whoever reaps every child, PID 1's reaper, collects it if it ever
+  // ends).
+  bool kill_and_reap(std::chrono::milliseconds limit = kReapAfterKillLimit) noexcept;
   // Someone else reaped it (a reaper, waitid on a pidfd): nothing left to clean up.
   void mark_reaped() { pid_ = -1; }
   // Lets it run on (a daemon) and hands over its pid.
   pid_t release();
 
  private:
-  void kill_and_reap() noexcept;
-
   pid_t pid_ = -1;
   bool leads_group_ = false;
 };

@@ -8,11 +8,13 @@
 
 #include "common/cmdline_config.h"
 #include "common/file_io.h"
+#include "common/log_escape.h"
 #include "common/sys_error.h"
 #include "common/wait_status.h"
 #include "pid1/agent.h"
 #include "pid1/boot_plan.h"
 #include "pid1/crash_guard.h"
+#include "pid1/daemon_report.h"
 #include "pid1/helper_run.h"
 #include "pid1/log.h"
 #include "pid1/power_off.h"
@@ -35,6 +37,7 @@ class Boot {
   void run_step(const HelperStep& step);
   wire::Config read_config();
   [[noreturn]] void supervise_agent(Child agent);
+  void on_exit(const Exit& exit, std::optional<int>& agent_status);
   [[noreturn]] void fail(const std::string& reason) { power_off_now(reason, log_); }
 
   Log log_;
@@ -81,25 +84,35 @@ void Boot::supervise_agent(Child agent) {
         power_off_orderly("received " + signal_name(sig), PowerOffKind::kRequested,
                           signal_fd_.get(), reaper_, log_);
       }
-      for (const Exit& exit : reaper_.reap_all()) {
-        switch (exit.role) {
-          case Role::kAgent: {
-            agent.mark_reaped();
-            bool clean = WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
-            power_off_orderly("kata-agent " + describe_wait_status(exit.status),
-                              clean ? PowerOffKind::kAgentExitedCleanly : PowerOffKind::kFailure,
-                              signal_fd_.get(), reaper_, log_);
-          }
-          case Role::kDaemon:
-            log_.logger().error("daemon {} (pid {}) {}", exit.name, exit.pid,
-                                describe_wait_status(exit.status));
-            break;
-          default:
-            log_.logger().trace("reaped pid {}: {}", exit.pid, describe_wait_status(exit.status));
-            break;
-        }
+      std::optional<int> agent_status;
+      reaper_.reap_all([&](const Exit& exit) { on_exit(exit, agent_status); });
+      if (agent_status) {
+        agent.mark_reaped();
+        bool clean = WIFEXITED(*agent_status) && WEXITSTATUS(*agent_status) == 0;
+        power_off_orderly("kata-agent " + describe_wait_status(*agent_status),
+                          clean ? PowerOffKind::kAgentExitedCleanly : PowerOffKind::kFailure,
+                          signal_fd_.get(), reaper_, log_);
       }
     }
+  }
+}
+
+// Nothing here allocates unless its line is logged: an orphan burst costs no memory.
+void Boot::on_exit(const Exit& exit, std::optional<int>& agent_status) {
+  auto& logger = log_.logger();
+  switch (exit.role) {
+    case Role::kAgent:
+      agent_status = exit.status;
+      break;
+    case Role::kDaemon:
+      // Names are checked when reported; escaped all the same, as all helper-given text.
+      logger.error("daemon {} (pid {}) {}", escape_for_log(exit.name, kMaxDaemonNameBytes),
+                   exit.pid, describe_wait_status(exit.status));
+      break;
+    default:
+      if (logger.should_log(spdlog::level::trace))
+        logger.trace("reaped pid {}: {}", exit.pid, describe_wait_status(exit.status));
+      break;
   }
 }
 

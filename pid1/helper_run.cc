@@ -16,8 +16,10 @@
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 #include "common/wait_status.h"
+#include "pid1/daemon_report.h"
 #include "pid1/seccomp_audit.h"
 #include "pid1/signals.h"
+#include "pid1/stray_processes.h"
 #include "proto/channel.h"
 
 namespace ccinit::pid1 {
@@ -28,8 +30,12 @@ using Clock = std::chrono::steady_clock;
 
 // How long a helper's event stream may stay open after the helper exited.
 constexpr auto kEventDrainAfterExit = std::chrono::seconds(1);
-// How long a killed helper gets to be reaped before we stop waiting for it.
-constexpr auto kReapAfterKill = std::chrono::seconds(5);
+// How long a killed helper gets to be reaped before PID 1 gives up on it (a process stuck in
+// an uninterruptible call cannot be reaped; the power-off must not wait for it).
+constexpr auto kReapAfterKill = std::chrono::milliseconds(3000);
+// At most this much is read from one pipe per wake-up, so that a helper flooding its event
+// pipe or its stdout cannot keep PID 1 from its clock and its signals.
+constexpr std::size_t kOutputReadBytes = 4096;
 constexpr std::size_t kLastOutputLines = 3;
 // Untrusted helper text is cut here so one line cannot flood the kernel log.
 constexpr std::size_t kMaxLineBytes = 1024;
@@ -88,8 +94,8 @@ class HelperSupervisor {
   HelperSupervisor(const HelperInvocation& inv, int signal_fd, Reaper& reaper, Log& log,
                    SyslogSink* syslog)
       : inv_(inv), signal_fd_(signal_fd), reaper_(reaper), log_(log), syslog_(syslog) {}
-  // A helper still ours here (timeout or supervision error) is killed and reaped by child_;
-  // the reaper must not expect it any more.
+  // A helper still ours here (a supervision error) is killed and reaped by child_; the
+  // reaper must not expect it any more.
   ~HelperSupervisor() {
     if (child_) reaper_.forget(pid_);
   }
@@ -102,11 +108,14 @@ class HelperSupervisor {
   void send_request();
   void on_signals();
   void on_events();
-  void on_output();
+  bool on_output();
   void on_event(const wire::Event& event);
+  void on_daemon(const wire::DaemonStarted& daemon);
   void kill_now() { child_.kill(SIGKILL); }
+  void end_child();
   void log_finished();
   HelperOutcome judge();
+  void check_left_processes(HelperOutcome& outcome);
 
   const HelperInvocation& inv_;
   int signal_fd_;
@@ -125,6 +134,7 @@ class HelperSupervisor {
   bool events_done_ = false;
   bool timed_out_ = false;
   int shutdown_signal_ = 0;
+  std::size_t daemons_accepted_ = 0;
   std::string protocol_error_;
   std::string supervision_error_;
   Clock::time_point started_;
@@ -177,60 +187,80 @@ void HelperSupervisor::on_event(const wire::Event& event) {
     case wire::Event::kLog: {
       auto level = to_spdlog(event.log().level());
       if (level == spdlog::level::off) level = spdlog::level::info;
-      logger.log(level, "{}: {}", inv_.name, escape_for_log(event.log().text(), kMaxLineBytes));
+      // Escaping costs; a flood of events below the log level must not pay it.
+      if (logger.should_log(level))
+        logger.log(level, "{}: {}", inv_.name, escape_for_log(event.log().text(), kMaxLineBytes));
       break;
     }
     case wire::Event::kProgress:
-      logger.debug("{}: step {} {}", inv_.name, escape_for_log(event.progress().step(), 128),
-                   event.progress().done() ? "done" : "started");
+      if (logger.should_log(spdlog::level::debug))
+        logger.debug("{}: step {} {}", inv_.name, escape_for_log(event.progress().step(), 128),
+                     event.progress().done() ? "done" : "started");
       break;
     case wire::Event::kDaemon:
-      reaper_.track(event.daemon().pid(), Role::kDaemon, event.daemon().name());
-      logger.info("{}: started daemon {} (pid {})", inv_.name,
-                  escape_for_log(event.daemon().name(), 64), event.daemon().pid());
+      on_daemon(event.daemon());
       break;
     default:
       break;  // the result is kept by the stream
   }
 }
 
+void HelperSupervisor::on_daemon(const wire::DaemonStarted& daemon) {
+  DaemonReportContext context{pid_, ::getpid(), daemons_accepted_,
+                              [this](pid_t pid) { return reaper_.is_tracked(pid); }};
+  if (auto wrong = check_daemon_report(daemon.name(), daemon.pid(), context)) {
+    protocol_error_ = *wrong;
+    kill_now();
+    return;
+  }
+  ++daemons_accepted_;
+  // Checked above: the name is short and printable.
+  reaper_.track(daemon.pid(), Role::kDaemon, daemon.name());
+  log_.logger().info("{}: started daemon {} (pid {})", inv_.name, daemon.name(), daemon.pid());
+}
+
+// One read per wake-up (not "until empty"): a helper that writes as fast as PID 1 reads
+// would otherwise keep it here past the deadline and past any shutdown signal.
 void HelperSupervisor::on_events() {
   char buf[wire::kMaxFramePayload];
-  for (;;) {
-    ssize_t n = ::read(events_r_.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      throw SupervisionError(std::string("reading events: ") + std::strerror(errno));
-    }
-    try {
-      if (n == 0) {
-        stream_.end_of_stream();
-        break;
+  ssize_t n;
+  while ((n = ::read(events_r_.get(), buf, sizeof buf)) < 0 && errno == EINTR) {
+  }
+  if (n < 0) {
+    if (errno == EAGAIN) return;
+    throw SupervisionError(std::string("reading events: ") + std::strerror(errno));
+  }
+  try {
+    if (n == 0) {
+      stream_.end_of_stream();
+    } else {
+      for (const auto& event : stream_.feed({buf, static_cast<size_t>(n)})) {
+        on_event(event);
+        if (!protocol_error_.empty()) break;
       }
-      for (const auto& event : stream_.feed({buf, static_cast<size_t>(n)})) on_event(event);
-    } catch (const wire::ProtocolError& e) {
-      protocol_error_ = e.what();
-      kill_now();
-      break;
+      if (protocol_error_.empty()) return;
     }
+  } catch (const wire::ProtocolError& e) {
+    protocol_error_ = e.what();
+    kill_now();
   }
   events_done_ = true;
   events_r_.reset();
 }
 
-void HelperSupervisor::on_output() {
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(output_r_.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0 || errno != EAGAIN) output_r_.reset();
-      return;
-    }
-    output_.feed({buf, static_cast<size_t>(n)},
-                 [&](const std::string& line) { log_.logger().info("{}: {}", inv_.name, line); });
+// Also one read per wake-up; false when nothing was there.
+bool HelperSupervisor::on_output() {
+  char buf[kOutputReadBytes];
+  ssize_t n;
+  while ((n = ::read(output_r_.get(), buf, sizeof buf)) < 0 && errno == EINTR) {
   }
+  if (n <= 0) {
+    if (n == 0 || errno != EAGAIN) output_r_.reset();
+    return false;
+  }
+  output_.feed({buf, static_cast<size_t>(n)},
+               [&](const std::string& line) { log_.logger().info("{}: {}", inv_.name, line); });
+  return true;
 }
 
 void HelperSupervisor::on_signals() {
@@ -239,17 +269,19 @@ void HelperSupervisor::on_signals() {
       shutdown_signal_ = sig;
       continue;
     }
-    for (const Exit& exit : reaper_.reap_all()) {
+    auto& logger = log_.logger();
+    reaper_.reap_all([&](const Exit& exit) {
       if (exit.pid == pid_) {
         exited_ = true;
         status_ = exit.status;
         child_.mark_reaped();
-      } else {
-        log_.logger().debug("reaped pid {} ({}): {}", exit.pid,
-                            exit.name.empty() ? "orphan" : exit.name,
-                            describe_wait_status(exit.status));
+      } else if (logger.should_log(spdlog::level::debug)) {
+        // Tracked names are checked when reported; escaped all the same, as all such text.
+        logger.debug("reaped pid {} ({}): {}", exit.pid,
+                     exit.name.empty() ? "orphan" : escape_for_log(exit.name, kMaxDaemonNameBytes),
+                     describe_wait_status(exit.status));
       }
-    }
+    });
   }
 }
 
@@ -267,30 +299,62 @@ HelperOutcome HelperSupervisor::run() {
     supervision_error_ = e.what();
   }
   try {
+    end_child();
     log_finished();
   } catch (const std::exception&) {
     // The outcome matters more than the log line.
   }
-  return judge();
+  HelperOutcome outcome = judge();
+  if (outcome.ok()) check_left_processes(outcome);
+  return outcome;
+}
+
+// A helper still running here timed out, broke the protocol or was interrupted: it is
+// killed, and reaped if it can be within kReapAfterKill. One that cannot (stuck in an
+// uninterruptible call, its zombie held by a ptracer) is given up on: the boot goes on to
+// power off instead of hanging in waitpid.
+void HelperSupervisor::end_child() {
+  if (!child_) return;
+  reaper_.forget(pid_);
+  if (!child_.kill_and_reap(kReapAfterKill))
+    log_.logger().error(
+        "helper {} (pid {}) was killed but could not be reaped within {} ms; "
+        "going on without it",
+        inv_.name, pid_, kReapAfterKill.count());
+}
+
+// Whatever the helper started and did not report as a daemon must not run on beside
+// kata-agent: it is killed, and the step fails naming it.
+void HelperSupervisor::check_left_processes(HelperOutcome& outcome) {
+  std::vector<StrayProcess> strays;
+  try {
+    strays =
+        kill_stray_processes(::getpid(), [this](pid_t pid) { return reaper_.is_tracked(pid); });
+  } catch (const std::exception& e) {
+    outcome.kind = OutcomeKind::kSupervisionError;
+    outcome.detail = std::string("cannot look for processes it left running: ") + e.what();
+    return;
+  }
+  if (strays.empty()) return;
+  outcome.kind = OutcomeKind::kLeftProcesses;
+  outcome.detail = describe_strays(strays);
 }
 
 void HelperSupervisor::supervise() {
   send_request();
   auto deadline = started_ + inv_.timeout;
   std::optional<Clock::time_point> exited_at;
-  while (!(exited_ && events_done_) && shutdown_signal_ == 0) {
+  // The clock is read on every pass: each pass handles a bounded amount of input.
+  while (!(exited_ && events_done_) && shutdown_signal_ == 0 && protocol_error_.empty()) {
     auto now = Clock::now();
     if (exited_ && !exited_at) exited_at = now;
     if (exited_at && now - *exited_at > kEventDrainAfterExit) {
       protocol_error_ = "event pipe still open after the helper exited";
       break;
     }
-    if (!timed_out_ && !exited_ && now >= deadline) {
+    if (!exited_ && now >= deadline) {
       timed_out_ = true;
-      kill_now();
-      deadline = now + kReapAfterKill;
-    } else if (timed_out_ && now >= deadline) {
-      break;  // killed but not reaped: child_ reaps it on the way out
+      break;  // end_child kills and reaps it
     }
     auto wait = exited_at ? *exited_at + kEventDrainAfterExit - now : deadline - now;
     int wait_ms = static_cast<int>(
@@ -305,16 +369,20 @@ void HelperSupervisor::supervise() {
     // Without the signal fd no exit or shutdown request would ever be seen.
     if (fds[0].revents & (POLLNVAL | POLLERR))
       throw SupervisionError("poll: the signal fd is not usable");
-    // Syslog first: a readiness line must reach /run/syslog.log before anything waits on it.
-    if (fds[3].revents) syslog_->drain();
+    // Signals first: a shutdown request is honoured however busy the pipes are. Then syslog:
+    // a readiness line must reach /run/syslog.log before anything waits on it.
     if (fds[0].revents) on_signals();
+    if (shutdown_signal_ != 0) break;
+    if (fds[3].revents) syslog_->drain();
     if (fds[1].revents && events_r_) on_events();
     if (fds[2].revents && output_r_) on_output();
   }
 }
 
 void HelperSupervisor::log_finished() {
-  if (output_r_) on_output();
+  // What is left in the pipe (at most its 64 KiB); a writer still going is not waited for.
+  for (int i = 0; i < 16 && output_r_ && on_output(); ++i) {
+  }
   output_.flush([&](const std::string& line) { log_.logger().info("{}: {}", inv_.name, line); });
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
   log_.logger().info("helper {} finished in {} ms", inv_.name, elapsed.count());
@@ -391,6 +459,8 @@ std::string describe_outcome(const HelperOutcome& outcome) {
       return "interrupted by " + signal_name(outcome.shutdown_signal);
     case OutcomeKind::kSupervisionError:
       return "supervision failed: " + outcome.detail;
+    case OutcomeKind::kLeftProcesses:
+      return "left processes running that it did not report as daemons (killed): " + outcome.detail;
   }
   return "unknown outcome";
 }

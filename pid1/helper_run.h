@@ -23,6 +23,7 @@ enum class OutcomeKind {
   kTimeout,           // timeout
   kInterrupted,       // shutdown_signal: SIGTERM/SIGINT/SIGPWR arrived meanwhile
   kSupervisionError,  // detail: the failed call in PID 1 (poll, write, read, ...)
+  kLeftProcesses,     // detail: what it left running (pid and escaped comm), now killed
 };
 
 struct HelperOutcome {
@@ -51,9 +52,12 @@ struct HelperInvocation {
 // Starts one helper with an empty environment, stdin at EOF, stdout/stderr captured into
 // the log, the request on fd 3 and its events on fd 4 (nothing else open), then supervises
 // it until it has exited and its event stream ended, or the timeout passed. Orphans exiting
-// meanwhile are reaped, and syslog messages (once there is a SyslogSink) drained. Never
-// throws: whatever fails, in the helper or in the supervision, is the outcome, and the
-// helper is killed and reaped before this returns.
+// meanwhile are reaped, and syslog messages (once there is a SyslogSink) drained. A helper
+// that succeeded must have left nothing running but the daemons it reported (checked,
+// at most kMaxDaemonsPerHelper): anything else is killed and is the outcome. Never throws:
+// whatever fails, in the helper or in the supervision, is the outcome, and the helper is
+// killed and reaped (or, when it cannot be reaped within a few seconds, given up on)
+// before this returns.
 HelperOutcome run_helper(const HelperInvocation& invocation, int signal_fd, Reaper& reaper,
                          Log& log, SyslogSink* syslog) noexcept;
 

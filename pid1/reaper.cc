@@ -14,23 +14,18 @@ void Reaper::forget(pid_t pid) {
   tracked_.erase(pid);
 }
 
-std::vector<Exit> Reaper::reap_all() {
-  std::vector<Exit> exits;
+std::optional<Role> Reaper::role_of(pid_t pid) const {
+  auto it = tracked_.find(pid);
+  if (it == tracked_.end()) return std::nullopt;
+  return it->second.role;
+}
+
+pid_t Reaper::reap_one(int& status) {
   for (;;) {
-    int status = 0;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
-    if (pid <= 0) break;
-    auto it = tracked_.find(pid);
-    if (it == tracked_.end()) {
-      ++orphans_reaped_;
-      exits.push_back({pid, status, Role::kOrphan, ""});
-    } else {
-      exits.push_back({pid, status, it->second.role, it->second.name});
-      tracked_.erase(it);
-    }
+    return pid > 0 ? pid : 0;
   }
-  return exits;
 }
 
 bool Reaper::has_children() const {

@@ -113,7 +113,7 @@ Guest::Guest(const RootOptions& options) : root_(dir_.path() + "/root") {
     throw std::runtime_error("mkrootfs failed (" + std::to_string(run.exit_code) + "): " + run.err);
 }
 
-Boot Guest::boot(const std::string& cmdline, double timeout_s) const {
+Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_after_s) const {
   const std::string kmsg = dir_.path() + "/kmsg", stand_ins = dir_.path() + "/stand-ins";
   // A fresh log and fresh stand-ins for every boot.
   std::error_code ignored;
@@ -122,8 +122,14 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s) const {
 
   char timeout[32];
   std::snprintf(timeout, sizeof timeout, "%g", timeout_s);
-  ProgramRun run = run_program({bin_dir() + "/ns-boot", "--root", root_, "--cmdline", cmdline,
-                                "--kmsg", kmsg, "--sysctl-dir", stand_ins, "--timeout", timeout});
+  std::vector<std::string> argv = {
+      bin_dir() + "/ns-boot", "--root",  root_,       "--cmdline", cmdline, "--kmsg", kmsg,
+      "--sysctl-dir",         stand_ins, "--timeout", timeout};
+  if (sigterm_after_s > 0) {
+    std::snprintf(timeout, sizeof timeout, "%g", sigterm_after_s);
+    argv.insert(argv.end(), {"--sigterm-after", timeout});
+  }
+  ProgramRun run = run_program(argv);
   Boot boot;
   boot.exit_code = run.exit_code;
   boot.out = std::move(run.out);

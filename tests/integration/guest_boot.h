@@ -78,8 +78,9 @@ class Guest {
  public:
   explicit Guest(const RootOptions& options = {});
   const std::string& root() const { return root_; }
-  // Boots it as PID 1 of fresh namespaces with this kernel command line.
-  Boot boot(const std::string& cmdline, double timeout_s = 30) const;
+  // Boots it as PID 1 of fresh namespaces with this kernel command line; with
+  // sigterm_after_s, the host sends the guest's PID 1 SIGTERM that long after it started.
+  Boot boot(const std::string& cmdline, double timeout_s = 30, double sigterm_after_s = 0) const;
 
  private:
   TempDir dir_{"ccinit-itest"};

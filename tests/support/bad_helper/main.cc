@@ -3,13 +3,19 @@
 // says. It runs through the real helper runtime with the lockdown policy, so confinement is
 // real: the misbehaviour happens where a real helper's bug would.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/file_io.h"
 #include "common/unique_fd.h"
@@ -58,6 +64,118 @@ void write_raw(std::string_view bytes) {
   _exit(0);
 }
 
+// --- Modes that need processes: set up before confinement (the lockdown policy allows no
+// fork, setsid or ptrace, and a test must not widen a shipped policy). ---
+
+// Closes every fd and sleeps until killed, named `name` in /proc.
+[[noreturn]] void sleep_detached(const char* name) {
+  ::prctl(PR_SET_NAME, name);
+  ::close_range(0, UINT_MAX, 0);
+  for (;;) ::pause();
+}
+
+// Forks a child that runs `body` (which must not return); returns the child's pid once it
+// has closed its copy of a notification pipe, i.e. once it no longer holds fds 3 and 4.
+template <typename Body>
+pid_t fork_and_wait_until_detached(Body body) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) _exit(120);
+  pid_t pid = ::fork();
+  if (pid < 0) _exit(121);
+  if (pid == 0) {
+    ::close(ready[0]);
+    body(ready[1]);
+  }
+  ::close(ready[1]);
+  char byte;
+  while (::read(ready[0], &byte, 1) > 0) {
+  }
+  ::close(ready[0]);
+  return pid;
+}
+
+struct Prepared {
+  std::vector<pid_t> sleepers;  // children that sleep, to report as daemons
+};
+
+// stray: a grandchild that called setsid, closed its fds and sleeps, left behind.
+// unreapable: a ptracer (in its own session, so killing the helper's group spares it) that
+// never waits, so once killed the helper's zombie is shown to its tracer only and PID 1
+// cannot reap it: what a helper stuck in an uninterruptible call looks like to PID 1.
+// sleepers:N: N children that sleep (fds closed), for the daemon-report modes.
+Prepared prepare(const std::string& mode) {
+  Prepared prepared;
+  if (mode == "stray") {
+    fork_and_wait_until_detached([](int) {
+      if (::fork() != 0) _exit(0);
+      ::setsid();
+      sleep_detached("stray-sleeper");
+    });
+  }
+  if (mode == "unreapable") {
+    const pid_t helper = ::getpid();
+    ::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY);  // where Yama would refuse a child tracer
+    fork_and_wait_until_detached([helper](int ready) {
+      ::setsid();
+      if (::ptrace(PTRACE_SEIZE, helper, nullptr, nullptr) != 0) _exit(122);
+      ::close(ready);
+      sleep_detached("ptrace-holder");
+    });
+  }
+  int sleepers = mode == "many-daemons" ? 9 : mode.starts_with("daemon-name:") ? 1 : 0;
+  for (int i = 0; i < sleepers; ++i)
+    prepared.sleepers.push_back(
+        fork_and_wait_until_detached([](int) { sleep_detached("daemon-sleeper"); }));
+  return prepared;
+}
+
+// Modes that misbehave after confinement, as a compromised helper's code would.
+bool misbehave_hostile(const std::string& mode, const Prepared& prepared,
+                       ccinit::helper::Reporter& reporter) {
+  if (mode == "flood-events") {
+    // One line a test can wait for (at warn), then valid events, endlessly, at debug: below
+    // the usual log level, so the flood tests PID 1's reading, not the console.
+    // Many small frames per write: one system call here costs PID 1 hundreds of events.
+    reporter.warn("flooding the event pipe");
+    ccinit::wire::Event event;
+    event.mutable_log()->set_level(ccinit::wire::LOG_DEBUG);
+    event.mutable_log()->set_text("flood");
+    const std::string frame = ccinit::wire::encode_frame(event.SerializeAsString());
+    std::string batch;
+    while (batch.size() + frame.size() <= 65536) batch += frame;
+    for (;;) write_raw(batch);
+  }
+  if (mode == "flood-stdout") {
+    // Pipe-sized writes of the shortest lines: each costs PID 1 a log line.
+    const std::string batch(65536, '\n');
+    for (;;) [[maybe_unused]] ssize_t n = ::write(STDOUT_FILENO, batch.data(), batch.size());
+  }
+  if (mode == "many-daemons") {
+    // 20,000 reports (each a distinct name) of the 9 live children, round robin.
+    for (int i = 0; i < 20000; ++i)
+      reporter.daemon_started("daemon-" + std::to_string(i),
+                              prepared.sleepers[static_cast<std::size_t>(i) % 9]);
+    return true;
+  }
+  if (mode.starts_with("daemon-pid:")) {
+    const std::string which = mode.substr(11);
+    reporter.daemon_started("not-mine", which == "self" ? ::getpid() : std::stoi(which));
+    return true;
+  }
+  if (mode.starts_with("daemon-name:")) {
+    // The name is hex-coded on the command line: control bytes cannot be written there.
+    std::string name;
+    const std::string hex = mode.substr(12);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+      name.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    reporter.daemon_started(name, prepared.sleepers.at(0));
+    return true;
+  }
+  if (mode == "stray") return true;  // the stray was left before confinement
+  if (mode == "unreapable") spin_forever();
+  return false;
+}
+
 void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
   reporter.info("bad helper mode '" + mode + "'");
   if (mode == "exit1") _exit(1);
@@ -95,14 +213,17 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
 
 int main(int argc, char** argv) {
   const std::string mode = mode_from_cmdline();
+  const Prepared prepared = prepare(mode);
   ccinit::helper::HelperSpec spec{
       .name = "lockdown",
       .summary =
           "test stand-in that misbehaves as test.bad_helper= on the kernel command line says",
       .capabilities = {},
       .policy = ccinit::policy::policy_lockdown,
-      .run = [&mode](const ccinit::wire::Request&,
-                     ccinit::helper::Reporter& reporter) { misbehave(mode, reporter); },
+      .run =
+          [&mode, &prepared](const ccinit::wire::Request&, ccinit::helper::Reporter& reporter) {
+            if (!misbehave_hostile(mode, prepared, reporter)) misbehave(mode, reporter);
+          },
   };
   return ccinit::helper::helper_main(argc, argv, spec);
 }

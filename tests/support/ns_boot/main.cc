@@ -2,11 +2,12 @@
 // namespaces, without touching the state of the machine it runs on. Test tool.
 //
 //   ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]
-//           [--pci-devices DIR] [--cc-guest tdx|sev-snp]
+//           [--pci-devices DIR] [--cc-guest tdx|sev-snp] [--sigterm-after S]
 //
 // --pci-devices mounts sysfs on ROOT/sys and binds DIR (a fake PCI tree, see
 // tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --cc-guest creates
-// /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has.
+// /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has;
+// --sigterm-after sends SIGTERM to the guest's PID 1 S seconds after it started.
 //
 // Exit status: 130 when the guest's PID 1 died of SIGINT (what reboot(RB_POWER_OFF) does to
 // the init of a PID namespace: the guest powered off), 124 when it was killed after
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -170,7 +172,16 @@ int run(const Options& options) {
   bool timed_out = false;
   int err = receive_int(report_r.get(), pid1, deadline);
   if (err == 0) {
-    err = receive_int(report_r.get(), status, deadline);
+    if (options.sigterm_after_s > 0) {
+      const double term_at = monotonic_now() + options.sigterm_after_s;
+      err = receive_int(report_r.get(), status, std::min(term_at, deadline));
+      if (err == ETIMEDOUT && monotonic_now() < deadline) {
+        ::kill(pid1, SIGTERM);
+        err = receive_int(report_r.get(), status, deadline);
+      }
+    } else {
+      err = receive_int(report_r.get(), status, deadline);
+    }
     if (err == ETIMEDOUT) {
       timed_out = true;
       ::kill(pid1, SIGKILL);  // PID 1 of the namespace: takes every guest process with it

@@ -8,11 +8,11 @@ namespace ccinit::ns_boot {
 
 namespace {
 
-double parse_timeout(const std::string& text) {
+double parse_seconds(const std::string& option, const std::string& text) {
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value <= 0 || value > 86400)
-    throw UsageError("--timeout " + text + ": expected seconds, more than 0 and at most 86400");
+    throw UsageError(option + " " + text + ": expected seconds, more than 0 and at most 86400");
   return value;
 }
 
@@ -29,12 +29,14 @@ Options parse_options(const std::vector<std::string>& args) {
   bool cmdline_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg != "--timeout" && !text_options.count(arg))
+    if (arg != "--timeout" && arg != "--sigterm-after" && !text_options.count(arg))
       throw UsageError(arg + ": unknown argument");
     if (i + 1 >= args.size()) throw UsageError(arg + ": missing value");
     const std::string& value = args[++i];
     if (arg == "--timeout") {
-      options.timeout_s = parse_timeout(value);
+      options.timeout_s = parse_seconds(arg, value);
+    } else if (arg == "--sigterm-after") {
+      options.sigterm_after_s = parse_seconds(arg, value);
     } else {
       if (arg != "--cmdline" && value.empty()) throw UsageError(arg + ": empty value");
       *text_options[arg] = value;

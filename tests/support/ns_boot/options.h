@@ -12,6 +12,9 @@ struct Options {
   std::string kmsg;        // regular file that stands in for /dev/kmsg
   std::string sysctl_dir;  // where the stand-in /proc/sys files (and cmdline) are kept
   double timeout_s = 60;
+  // Sends SIGTERM to the guest's PID 1 this many seconds after it started (0: never), as a
+  // host asking the VM to shut down would.
+  double sigterm_after_s = 0;
   // Tests of GPU mode: a fake PCI device tree bound over the guest's /sys/bus/pci/devices
   // (sysfs is then mounted by ns-boot, and PID 1's mounter finds it mounted), and the
   // confidential guest device to create in /dev ("tdx" or "sev-snp").
@@ -29,6 +32,6 @@ Options parse_options(const std::vector<std::string>& args);
 
 inline constexpr const char* kUsage =
     "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]\n"
-    "               [--pci-devices DIR] [--cc-guest tdx|sev-snp]";
+    "               [--pci-devices DIR] [--cc-guest tdx|sev-snp] [--sigterm-after S]";
 
 }  // namespace ccinit::ns_boot

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -15,7 +17,9 @@
 #include "common/pipe.h"
 #include "common/process.h"
 #include "common/wait_status.h"
+#include "tests/testlib/skip_or_fail.h"
 #include "tests/testlib/temp_dir.h"
+#include "tests/unit/common/ptrace_holder.h"
 
 namespace ccinit {
 namespace {
@@ -200,6 +204,70 @@ TEST(Child, ReleasedChildrenRunOn) {
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   EXPECT_EQ(describe_wait_status(status), "killed by signal SIGKILL");
+}
+
+Child sleeper() {
+  SpawnOptions options;
+  options.path = "/bin/sleep";
+  options.argv = {"sleep", "100"};
+  return spawn(options);
+}
+
+// Before: the destructor's blocking waitpid hung for as long as the child could not be
+// reaped, and PID 1 with it, with no power-off line at all.
+TEST(Child, AChildThatCannotBeReapedIsGivenUpOnInsteadOfWaitedForForEver) {
+  Child child = sleeper();
+  const pid_t pid = child.pid();
+  std::optional<bool> reaped;
+  {
+    testing::PtraceHolder holder(pid);
+    CCINIT_REQUIRE(holder.error());
+    const auto start = std::chrono::steady_clock::now();
+    reaped = child.kill_and_reap(std::chrono::milliseconds(300));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(*reaped);
+    EXPECT_FALSE(child) << "given up on: no longer owned";
+    EXPECT_GE(took, std::chrono::milliseconds(300));
+    EXPECT_LT(took, std::chrono::seconds(2));
+  }
+  // The tracer is gone: the zombie is ours to reap again, and it was killed.
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_EQ(describe_wait_status(status), "killed by signal SIGKILL");
+}
+
+TEST(Child, DroppingAnUnreapableChildReturnsWithinTheLimit) {
+  Child child = sleeper();
+  const pid_t pid = child.pid();
+  {
+    testing::PtraceHolder holder(pid);
+    CCINIT_REQUIRE(holder.error());
+    const auto start = std::chrono::steady_clock::now();
+    { Child dropped = std::move(child); }
+    EXPECT_LT(std::chrono::steady_clock::now() - start,
+              kReapAfterKillLimit + std::chrono::seconds(1));
+  }
+  int status = 0;
+  EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+}
+
+TEST(Child, WaitForReturnsNothingWhileItRunsAndTheStatusOnceItEnded) {
+  Child child = sleeper();
+  EXPECT_EQ(child.wait_for(std::chrono::milliseconds(50)), std::nullopt);
+  EXPECT_TRUE(child) << "still owned";
+  child.kill(SIGTERM);
+  auto status = child.wait_for(std::chrono::seconds(5));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(describe_wait_status(*status), "killed by signal SIGTERM");
+  EXPECT_FALSE(child);
+}
+
+TEST(Child, KillAndReapReapsAnOrdinaryChildAtOnce) {
+  Child child = sleeper();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(child.kill_and_reap());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_FALSE(child);
 }
 
 TEST(WaitStatus, OneWordingForEveryEnd) {

@@ -2,12 +2,14 @@
 // judging logic without namespaces. Real helpers are covered by the integration tests.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -34,6 +36,7 @@ class HelperRunTest : public ::testing::Test {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);  // a shutdown request, read from the signal fd as PID 1 does
     ASSERT_EQ(sigprocmask(SIG_BLOCK, &set, &old_mask_), 0);
     // PID 1 never dies of SIGPIPE (it blocks every asynchronous signal); a helper that
     // exits before reading its request must only make the write fail with EPIPE.
@@ -145,6 +148,42 @@ TEST_F(HelperRunTest, HangIsKilledAtTheTimeoutWithItsChildren) {
   }
   EXPECT_TRUE(!stat || stat->find(") Z ") != std::string::npos)
       << "pid " << grandchild << " survived: " << stat.value_or("");
+}
+
+// Before: stdout was read until the pipe was empty, which a helper writing faster than PID 1
+// logs never lets happen: the timeout passed unnoticed.
+TEST_F(HelperRunTest, FloodingStdoutStillTimesOut) {
+  const auto start = std::chrono::steady_clock::now();
+  auto out = run(script("yes & yes & yes & wait"), 1);
+  EXPECT_EQ(out.kind, OutcomeKind::kTimeout) << describe_outcome(out);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST_F(HelperRunTest, SigtermIsHonouredWhileTheHelperFloodsStdout) {
+  const pid_t self = ::getpid();
+  const auto start = std::chrono::steady_clock::now();
+  // The helper asks for the shutdown itself, then floods.
+  auto out = run(script("kill -TERM " + std::to_string(self) + "; yes & yes & yes & wait"), 30);
+  EXPECT_EQ(out.kind, OutcomeKind::kInterrupted) << describe_outcome(out);
+  EXPECT_EQ(describe_outcome(out), "interrupted by SIGTERM");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// A helper's own child that detached (setsid, fds closed) and stayed: killed and named.
+TEST_F(HelperRunTest, AProcessLeftRunningIsKilledAndNamed) {
+  // Orphans come to this process, as they come to PID 1 in a guest.
+  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  auto out = run(script("(setsid sleep 100 </dev/null >/dev/null 2>&1 3>&- 4>&- &); printf '" +
+                        std::string(kOkResultFrame) + "' >&4"));
+  ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+  ASSERT_EQ(out.kind, OutcomeKind::kLeftProcesses) << describe_outcome(out);
+  ASSERT_TRUE(out.detail.starts_with("pid ")) << out.detail;
+  const pid_t stray = std::atoi(out.detail.c_str() + 4);
+  EXPECT_TRUE(describe_outcome(out).starts_with(
+      "left processes running that it did not report as daemons (killed): pid "));
+  int status = 0;
+  ASSERT_EQ(::waitpid(stray, &status, 0), stray);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
 TEST_F(HelperRunTest, MissingExecutableCannotStart) {
@@ -260,6 +299,8 @@ TEST(DescribeOutcome, EveryKindHasItsOneText) {
   EXPECT_EQ(describe_outcome(interrupted), "interrupted by SIGPWR");
   EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kSupervisionError, "poll: Bad address")),
             "supervision failed: poll: Bad address");
+  EXPECT_EQ(describe_outcome(outcome(OutcomeKind::kLeftProcesses, "pid 42 (sleep)")),
+            "left processes running that it did not report as daemons (killed): pid 42 (sleep)");
 }
 
 TEST_F(HelperRunTest, EnvironmentIsEmptyAndLogEventsAreLoggedAtTheirLevel) {

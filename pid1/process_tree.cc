@@ -1,0 +1,75 @@
+#include "pid1/process_tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <memory>
+
+#include "common/sys_error.h"
+#include "common/unique_fd.h"
+
+namespace ccinit::pid1 {
+
+namespace {
+
+template <typename Int>
+std::optional<Int> parse_int(std::string_view text) {
+  Int value{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
+  const auto open = text.find('(');
+  const auto close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open ||
+      open < 2 || text.size() < close + 2)
+    return std::nullopt;
+  ProcEntry entry;
+  auto pid = parse_int<pid_t>(text.substr(0, open - 1));
+  // After ") ": the state, a space, the ppid, a space.
+  std::string_view rest = text.substr(close + 2);
+  if (!pid || rest.size() < 3 || rest[1] != ' ') return std::nullopt;
+  entry.pid = *pid;
+  entry.comm = std::string(text.substr(open + 1, close - open - 1));
+  entry.state = rest[0];
+  rest.remove_prefix(2);
+  auto ppid = parse_int<pid_t>(rest.substr(0, rest.find(' ')));
+  if (!ppid) return std::nullopt;
+  entry.ppid = *ppid;
+  return entry;
+}
+
+std::optional<ProcEntry> read_proc_entry(pid_t pid) {
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  // comm is at most 16 bytes: the fields up to the ppid fit with room to spare.
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd.get(), buf, sizeof buf)) < 0 && errno == EINTR) {
+  }
+  if (n <= 0) return std::nullopt;
+  return parse_proc_stat({buf, static_cast<std::size_t>(n)});
+}
+
+std::vector<ProcEntry> list_processes() {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
+  if (!dir) throw SysError("opendir /proc");
+  std::vector<ProcEntry> entries;
+  while (const dirent* d = ::readdir(dir.get())) {
+    auto pid = parse_int<pid_t>(d->d_name);
+    if (!pid) continue;
+    // Gone since the listing: it is nobody's leftover.
+    if (auto entry = read_proc_entry(*pid)) entries.push_back(std::move(*entry));
+  }
+  return entries;
+}
+
+}  // namespace ccinit::pid1
