@@ -208,6 +208,8 @@ constexpr std::string_view kRailExpected = "expected greedy or symmetric";
 constexpr std::string_view kTimeoutExpected = "expected whole seconds from 1 to 86400";
 constexpr std::string_view kVerityExpected =
     "expected root_hash=HEX,salt=HEX,data_blocks=N,data_block_size=N,hash_block_size=N";
+constexpr std::string_view kVerityKeyExpected =
+    "the one known is kata.extension.<name>.verity_params, spelled exactly so (lower-case)";
 constexpr std::string_view kExtensionNameExpected =
     "expected kata.extension.<name>.verity_params with a name of 1 to 64 characters from "
     "A-Z a-z 0-9 _ . - that is not all dots";
@@ -321,6 +323,7 @@ constexpr Setting kSettings[] = {
     {"nvrc.fm.rail.policy", kRailExpected, apply_rail_policy},
 };
 
+constexpr std::string_view kNvrcPrefix = "nvrc.";
 constexpr std::string_view kTimeoutPrefix = "nvrc.timeout.";
 constexpr std::string_view kExtensionPrefix = "kata.extension.";
 constexpr std::string_view kVeritySuffix = "verity_params";
@@ -360,6 +363,48 @@ std::optional<std::string_view> verity_extension_name(std::string_view key) {
   if (middle.empty()) return middle;
   if (!middle.ends_with('.')) return std::nullopt;
   return middle.substr(0, middle.size() - 1);
+}
+
+bool starts_with_any_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+// Whether a lower-case key is one of ours spelled right (for the hint on a case mistake).
+bool known_key(std::string_view key) {
+  for (const Setting& s : kSettings)
+    if (s.key == key) return true;
+  return key.starts_with(kTimeoutPrefix) && timeout_index(key.substr(kTimeoutPrefix.size()));
+}
+
+// Levenshtein distance; both strings are a few dozen bytes at most.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A kata.extension.* key (prefix in any case) that is not kata.extension.<name>.verity_params
+// but was surely meant as one: its last field, lower-cased and without punctuation, mentions
+// verity or is within two typos of verity_params (KATA.EXTENSION.x.verity_params,
+// kata.extension.x.verity_param, kata.extension.x.Verity-Params, kata.extension.xverity_params).
+// Other fields of kata.extension.* are left alone: they are not ours.
+bool misspelled_verity_key(std::string_view key) {
+  if (!starts_with_any_case(key, kExtensionPrefix)) return false;
+  std::string_view rest = key.substr(kExtensionPrefix.size());
+  std::string_view field = rest.substr(rest.rfind('.') + 1);  // npos + 1: the whole rest
+  std::string letters;
+  for (char c : to_lower(field))
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) letters.push_back(c);
+  return letters.find("verity") != std::string::npos || edit_distance(letters, "verityparams") <= 2;
 }
 
 bool valid_extension_name(std::string_view name) {
@@ -458,7 +503,7 @@ class CmdlineParser {
 
  private:
   void take(const Param& param) {
-    if (param.key.starts_with("nvrc.")) {
+    if (param.key.starts_with(kNvrcPrefix)) {
       if (param.key.starts_with(kTimeoutPrefix)) {
         const std::string_view name = param.key.substr(kTimeoutPrefix.size());
         if (const HelperInfo* helper = find_helper(name);
@@ -484,16 +529,25 @@ class CmdlineParser {
       }
       unknown(param);
     }
+    // NVRC.LOG=info, Nvrc.mode=cpu: meant for us, and silently ignoring them would boot
+    // with settings nobody asked for.
+    if (starts_with_any_case(param.key, kNvrcPrefix)) unknown(param);
     if (auto name = verity_extension_name(param.key)) {
       if (!valid_extension_name(*name)) fail(param, kExtensionNameExpected);
       std::string_view value = required_value(param, kVerityExpected);
       extensions_[std::string(*name)] = parse_verity(param, *name, value);
+      return;
     }
+    if (misspelled_verity_key(param.key))
+      fail(param, "unknown kata.extension parameter; " + std::string(kVerityKeyExpected));
     // Anything else belongs to the kernel, the agent or someone else: not ours to judge.
   }
 
   [[noreturn]] void unknown(const Param& param) {
-    fail(param, "unknown nvrc parameter; known ones are " + known_keys());
+    std::string hint;
+    if (std::string lower = to_lower(param.key); lower != param.key && known_key(lower))
+      hint = " (names are lower-case: " + lower + ")";
+    fail(param, "unknown nvrc parameter" + hint + "; known ones are " + known_keys());
   }
 
   // Checks that an accepted key appears once and has a non-empty value; returns the value.

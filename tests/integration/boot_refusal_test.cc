@@ -41,6 +41,14 @@ INSTANTIATE_TEST_SUITE_P(
                               "bad kernel command line: nvrc.smi.lgc=abc: expected a clock in MHz"},
                       Refusal{"UnknownKey", "nvrc.mode=cpu nvrc.foo=1",
                               "bad kernel command line: nvrc.foo=1: unknown nvrc parameter"},
+                      // Case mistakes and misspelled fields in our namespaces are not silent.
+                      Refusal{"UpperCaseNvrcKey", "nvrc.mode=cpu NVRC.LOG=info",
+                              "bad kernel command line: NVRC.LOG=info: unknown nvrc parameter "
+                              "(names are lower-case: nvrc.log)"},
+                      Refusal{"MisspelledVerityField",
+                              "nvrc.mode=cpu kata.extension.foo.verity_param=root_hash=00",
+                              "bad kernel command line: kata.extension.foo.verity_param="
+                              "root_hash=00: unknown kata.extension parameter"},
                       Refusal{"DuplicateKey", "nvrc.mode=cpu nvrc.log=debug nvrc.log=info",
                               "bad kernel command line: nvrc.log=info: given twice"},
                       Refusal{"FabricModeNotImplemented", "nvrc.mode=nvswitch-nvl4",

@@ -46,7 +46,7 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
   boot.exit_code = run.exit_code;
   boot.out = std::move(run.out);
   boot.err = std::move(run.err);
-  if (fs::exists(kmsg)) boot.kmsg = read_text(kmsg);
+  boot.read_kmsg(kmsg);
   return boot;
 }
 

@@ -81,6 +81,21 @@ std::optional<std::string> Boot::agent_file(const std::string& path) const {
   return testing::AgentReport(split_lines(out)).file(path);
 }
 
+void Boot::read_kmsg(const std::string& path) {
+  kmsg.clear();
+  refused_kmsg.clear();
+  if (!fs::exists(path)) return;
+  for (const std::string& record : split_lines(read_text(path))) {
+    if (record.size() + 1 > kKernelMaxRecord) {
+      refused_kmsg.push_back(record);
+      ADD_FAILURE() << "a " << record.size() + 1 << "-byte kmsg record, which the kernel refuses "
+                    << "(at most " << kKernelMaxRecord << "): " << record.substr(0, 200) << "...";
+    } else {
+      kmsg += record + "\n";
+    }
+  }
+}
+
 std::vector<std::string> Boot::kmsg_lines() const {
   return split_lines(kmsg);
 }
@@ -99,7 +114,9 @@ std::string Boot::describe() const {
   text << "ns-boot exit " << exit_code << "\n--- stdout ---\n"
        << out << "--- stderr ---\n"
        << err << "--- kmsg ---\n"
-       << kmsg << "--- stand-ins ---\n";
+       << kmsg << "--- kmsg records the kernel refuses (lost) ---\n";
+  for (const std::string& record : refused_kmsg) text << record << "\n";
+  text << "--- stand-ins ---\n";
   for (const auto& [name, value] : sysctl) text << name << " = " << value << "\n";
   text << machine_limits_note();
   return text.str();
@@ -134,7 +151,7 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_af
   boot.exit_code = run.exit_code;
   boot.out = std::move(run.out);
   boot.err = std::move(run.err);
-  if (fs::exists(kmsg)) boot.kmsg = read_text(kmsg);
+  boot.read_kmsg(kmsg);
   if (fs::is_directory(stand_ins)) {
     for (const auto& entry : fs::directory_iterator(stand_ins))
       boot.sysctl[entry.path().filename().string()] = strip_newline(read_text(entry.path()));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "tests/testlib/agent_report.h"
@@ -104,10 +105,12 @@ long VmBoot::index_of(std::string_view text) const {
 }
 
 std::vector<std::string> VmBoot::power_off_reasons() const {
-  static constexpr std::string_view kMarker = "ccinit: power off: ";
+  // As scripts/vm-boot takes them: whole console lines that are kernel records of PID 1.
+  static const std::regex kRecord(R"(^\[ *[0-9]+\.[0-9]{6}\] ccinit: power off: (.*)$)");
   std::vector<std::string> reasons;
-  for (const auto& line : lines_containing(kMarker))
-    reasons.push_back(line.substr(line.find(kMarker) + kMarker.size()));
+  std::smatch match;
+  for (const auto& line : console)
+    if (std::regex_match(line, match, kRecord)) reasons.push_back(match[1]);
   return reasons;
 }
 

@@ -76,7 +76,8 @@ struct VmBoot {
   std::vector<std::string> lines_containing(std::string_view text) const;
   // Index of the first console line containing `text`, or -1.
   long index_of(std::string_view text) const;
-  // The `ccinit: power off: <reason>` reasons shown on the console.
+  // The reasons of PID 1's `ccinit: power off: <reason>` kernel records on the console (a
+  // whole line with the kernel's timestamp, as scripts/vm-boot takes them), in order.
   std::vector<std::string> power_off_reasons() const;
   // What scripts/boot-timeline prints for this console, line by line.
   std::vector<std::string> timeline() const;

@@ -205,6 +205,22 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
   }
   if (mode == "noresult") _exit(0);
   if (mode == "fail") throw std::runtime_error("bad helper says no");
+  if (mode.starts_with("failwith:")) {
+    // failwith:N[:LINES]: LINES error lines of 1024 bytes, then a failure whose error is N
+    // bytes (a tab every 10, which PID 1 escapes): each longer than a kernel log record.
+    std::string_view rest = std::string_view(mode).substr(9);
+    const std::size_t colon = rest.find(':');
+    const std::string pattern = "long erro\t";
+    auto text = [&](std::size_t n) {
+      std::string out;
+      while (out.size() < n) out += pattern[out.size() % pattern.size()];
+      return out;
+    };
+    const unsigned long lines =
+        colon == std::string_view::npos ? 0 : std::stoul(std::string(rest.substr(colon + 1)));
+    for (unsigned long i = 0; i < lines; ++i) reporter.error(text(1024));
+    throw std::runtime_error(text(std::stoul(std::string(rest.substr(0, colon)))));
+  }
   if (mode.empty() || mode == "ok") return;
   throw std::runtime_error("test.bad_helper=" + mode + ": unknown mode");
 }

@@ -477,6 +477,60 @@ TEST(CmdlineConfig, UnknownNvrcKeys) {
   EXPECT_NE(msg.find("nvrc.timeout."), std::string::npos) << msg;
 }
 
+TEST(CmdlineConfig, CaseMistakesInTheNvrcNamespaceAreRefused) {
+  // One line naming the parameter as given, and the spelling that would have worked.
+  EXPECT_EQ(
+      error_of("NVRC.LOG=info")
+          .rfind("NVRC.LOG=info: unknown nvrc parameter (names are lower-case: nvrc.log); known "
+                 "ones are nvrc.mode, ",
+                 0),
+      0u)
+      << error_of("NVRC.LOG=info");
+  EXPECT_EQ(
+      error_of("console=hvc0 Nvrc.mode=cpu")
+          .rfind("Nvrc.mode=cpu: unknown nvrc parameter (names are lower-case: nvrc.mode)", 0),
+      0u)
+      << error_of("Nvrc.mode=cpu");
+  EXPECT_EQ(
+      error_of("nvrc.Log=debug")
+          .rfind("nvrc.Log=debug: unknown nvrc parameter (names are lower-case: nvrc.log)", 0),
+      0u);
+  EXPECT_EQ(error_of("nVrC.TIMEOUT.LOCKDOWN=5")
+                .rfind("nVrC.TIMEOUT.LOCKDOWN=5: unknown nvrc parameter (names are lower-case: "
+                       "nvrc.timeout.lockdown)",
+                       0),
+            0u);
+  // Unknown in any case: still refused, without a hint that would mislead.
+  EXPECT_EQ(error_of("NVRC.FOO=1").rfind("NVRC.FOO=1: unknown nvrc parameter; known ones are ", 0),
+            0u);
+  EXPECT_EQ(error_of("NVRC.LOG").rfind("NVRC.LOG: unknown nvrc parameter (names", 0), 0u);
+  for (std::string token : {"NVRC.log=bogus", "Nvrc.dcgm=on", "nvrC.smi.pl=300"}) {
+    std::string msg = error_of(token);
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    EXPECT_EQ(msg.rfind(token + ": unknown nvrc parameter", 0), 0u) << msg;
+  }
+}
+
+TEST(CmdlineConfig, MisspelledVerityKeysAreRefused) {
+  const std::string expected =
+      "unknown kata.extension parameter; the one known is "
+      "kata.extension.<name>.verity_params, spelled exactly so (lower-case)";
+  const std::string value = "=" + good_verity_fields();
+  for (std::string key :
+       {"KATA.EXTENSION.x.verity_params", "Kata.Extension.gpu.verity_params",
+        "kata.extension.foo.verity_param", "kata.extension.foo.VERITY_PARAMS",
+        "kata.extension.foo.verity-params", "kata.extension.foo.verityparams",
+        "kata.extension.foo.verity_paramsx", "kata.extension.foo.vreity_params",
+        "kata.extension.foo.verity", "kata.extension.gpuverity_params", "kata.extension.verity",
+        "KATA.extension.nv-driver_570.1.Verity_Params"}) {
+    SCOPED_TRACE(key);
+    EXPECT_EQ(error_of(key + value),
+              escape_for_log(key) + value.substr(0, 81) + "...: " + expected);
+    // Without a value too: the name alone says it was meant for us.
+    EXPECT_EQ(error_of(key), escape_for_log(key) + ": " + expected);
+  }
+}
+
 TEST(CmdlineConfig, BadVerityParams) {
   const std::string e =
       "expected root_hash=HEX,salt=HEX,data_blocks=N,data_block_size=N,hash_block_size=N";
@@ -673,11 +727,10 @@ TEST(CmdlineConfig, IgnoredKeysMayRepeat) {
 
 TEST(CmdlineConfig, IgnoresKeysOutsideNvrc) {
   wire::Config c = parse_cmdline(
-      "nvrc nvrc=1 nvrcx.log=bogus NVRC.log=bogus nvidia.smi.lgc=abc agent.log=debug "
-      "kata.extension.gpu kata.extension.gpu.verity kata.extension.gpu.verity_paramsx=1 "
-      "kata.extension.gpu.size=abc kata.extension.verity=1 kata.extensions.gpu.verity_params=1 "
-      "xkata.extension.gpu.verity_params=1 kata.extension.gpuverity_params=1 "
-      "=nvrc.log=bogus = == quiet");
+      "nvrc nvrc=1 nvrcx.log=bogus NVRC=1 nvidia.smi.lgc=abc agent.log=debug "
+      "kata.extension.gpu kata.extension.gpu.x=1 KATA.EXTENSION.gpu.size=1 "
+      "kata.extension.gpu.size=abc kata.extension.gpu.params=1 kata.extensions.gpu.verity_params=1 "
+      "xkata.extension.gpu.verity_params=1 =nvrc.log=bogus = == quiet");
   EXPECT_EQ(c.log_level(), wire::LOG_OFF);
   EXPECT_FALSE(c.log_level_set());
   EXPECT_EQ(c.extensions_size(), 0);
