@@ -56,6 +56,9 @@ INSTANTIATE_TEST_SUITE_P(
         HelperFailure{"oversized", "", "helper lockdown failed: protocol error: ", true, "1048576"},
         HelperFailure{"noresult", "", "helper lockdown failed: exited without a result", false},
         HelperFailure{"fail", "", "helper lockdown failed: bad helper says no (exit status 1)",
+                      false},
+        HelperFailure{"notutf8", "",
+                      "helper lockdown failed: device says \\xc3( and \\xe2\\x82 (exit status 1)",
                       false}),
     [](const ::testing::TestParamInfo<HelperFailure>& info) { return info.param.mode; });
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "tests/support/agent/flood_steps.h"
 #include "tests/support/agent/report.h"
 
 extern char** environ;
@@ -283,13 +284,38 @@ std::string action_from_cmdline(std::string_view cmdline) {
 int run_action(std::string_view action) {
   report("action", action);
   // cat:A+cat:B+sleep:2 — any number of cat steps may come before the action proper; and
-  // pause:N steps (N seconds), so a benchmark can read PID 1's figures before the action.
+  // pause:N steps (N seconds), so a benchmark can read PID 1's figures before the action;
+  // and the pressure steps tmpfs-limit:, fill:, fill-inodes:, syslog:, size: (flood_steps.h).
   for (;;) {
-    auto plus = action.find('+');
-    if (action.starts_with("cat:")) {
-      print_file(action.substr(4, plus == std::string_view::npos ? plus : plus - 4));
-    } else if (action.starts_with("pause:") && plus != std::string_view::npos) {
-      auto seconds = parse_count(action.substr(6, plus - 6));
+    const auto plus = action.find('+');
+    const std::string_view step = action.substr(0, plus);
+    // The step's argument after its name and colon ("cat:/x" -> "/x").
+    auto arg_of = [step](std::string_view name) { return step.substr(name.size() + 1); };
+    if (step.starts_with("cat:")) {
+      print_file(arg_of("cat"));
+    } else if (step.starts_with("tmpfs-limit:")) {
+      const std::string_view arg = arg_of("tmpfs-limit");
+      const auto first = arg.find(':'), second = arg.rfind(':');
+      if (first == std::string_view::npos || first == second)
+        return fail("tmpfs-limit: expected DIR:SIZE:INODES");
+      limit_tmpfs(arg.substr(0, first), arg.substr(first + 1, second - first - 1),
+                  arg.substr(second + 1));
+    } else if (step.starts_with("fill-inodes:")) {
+      fill_inodes(arg_of("fill-inodes"));
+    } else if (step.starts_with("fill:")) {
+      fill_filesystem(arg_of("fill"));
+    } else if (step.starts_with("syslog:")) {
+      const std::string_view arg = arg_of("syslog");
+      const auto colon = arg.find(':');
+      const auto count = parse_count(arg.substr(0, colon));
+      const auto bytes =
+          colon == std::string_view::npos ? std::nullopt : parse_count(arg.substr(colon + 1));
+      if (!count || !bytes) return fail("syslog: expected COUNT:BYTES");
+      flood_syslog(*count, *bytes);
+    } else if (step.starts_with("size:")) {
+      report_size(arg_of("size"));
+    } else if (step.starts_with("pause:") && plus != std::string_view::npos) {
+      const auto seconds = parse_count(arg_of("pause"));
       if (!seconds) return fail("pause: expected whole seconds");
       report("paused", std::to_string(*seconds));
       sleep_seconds(static_cast<double>(*seconds));

@@ -205,6 +205,12 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
   }
   if (mode == "noresult") _exit(0);
   if (mode == "fail") throw std::runtime_error("bad helper says no");
+  if (mode == "notutf8") {
+    // Device data (a VPD keyword, a tool's output) is bytes, not UTF-8: it must reach PID 1
+    // as what it is, escaped there, and not turn into a wire error.
+    reporter.info("vpd keyword \xff\xfe");
+    throw std::runtime_error("device says \xc3\x28 and \xe2\x82");
+  }
   if (mode.starts_with("failwith:")) {
     // failwith:N[:LINES]: LINES error lines of 1024 bytes, then a failure whose error is N
     // bytes (a tab every 10, which PID 1 escapes): each longer than a kernel log record.
