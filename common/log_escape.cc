@@ -34,7 +34,6 @@ constexpr bool safe(unsigned char c) {
 }  // namespace
 
 char* escape_for_log_to(char* out, std::string_view text, std::size_t max_bytes, bool cut) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const std::size_t take = std::min(text.size(), max_bytes);
   const char* p = text.data();
   const char* const end = p + take;
@@ -48,12 +47,7 @@ char* escape_for_log_to(char* out, std::string_view text, std::size_t max_bytes,
     std::memcpy(out, run, static_cast<std::size_t>(p - run));
     out += p - run;
     if (p == end) break;
-    const auto c = static_cast<unsigned char>(*p++);
-    out[0] = '\\';
-    out[1] = 'x';
-    out[2] = kHex[c >> 4];
-    out[3] = kHex[c & 0xf];
-    out += 4;
+    out = write_hex_escape(out, static_cast<unsigned char>(*p++));
   }
   if (cut || text.size() > take) {
     std::memcpy(out, "...", 3);

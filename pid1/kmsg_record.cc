@@ -1,5 +1,7 @@
 #include "pid1/kmsg_record.h"
 
+#include "common/log_escape.h"
+
 namespace ccinit::pid1 {
 
 namespace {
@@ -59,13 +61,13 @@ void KmsgRecord::put(const char* bytes, std::size_t n) {
 }
 
 KmsgRecord& KmsgRecord::append(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::size_t plain = 0;  // start of the run of bytes that need no escape
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != 0x7f) continue;
     put(text.data() + plain, i - plain);
-    const char escape[kEscapeBytes] = {'\\', 'x', kHex[c >> 4], kHex[c & 0xf]};
+    char escape[kEscapeBytes];
+    write_hex_escape(escape, c);
     put(escape, kEscapeBytes);
     plain = i + 1;
   }
