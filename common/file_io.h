@@ -1,5 +1,8 @@
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +15,16 @@ std::string read_all(int fd);
 std::string read_file(const std::string& path);
 // Like read_file, but returns nullopt when the file does not exist.
 std::optional<std::string> read_file_if_exists(const std::string& path);
+// Reads a whole regular file of at most max_bytes. Opened without blocking and refused unless
+// regular, so a FIFO or device planted where a config file belongs cannot hang or flood the
+// reader. Throws SysError naming the path: its errno text, EINVAL ("not a regular file" in
+// the message) or EFBIG when larger than max_bytes.
+std::string read_regular_file(const std::string& path, std::size_t max_bytes);
+// Replaces path with data atomically: a reader (or a crash) sees the old file or the whole
+// new one, never a part. Writes a temporary file in the same directory with exactly `mode`
+// (whatever the umask), fsyncs it, renames it over path and fsyncs the directory, so the
+// rename is durable too. On failure the temporary file is removed and SysError names path.
+void write_file_atomically(const std::string& path, std::string_view data, mode_t mode);
 // Writes data to an existing file (no O_CREAT), e.g. a /proc/sys knob; throws on failure.
 void write_existing_file(const std::string& path, std::string_view data);
 // Writes all bytes to fd, retrying on EINTR and short writes; throws SysError on failure.
