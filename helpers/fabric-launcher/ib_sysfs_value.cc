@@ -100,6 +100,8 @@ std::optional<PciAddress> parse_pci_address(std::string_view text) {
   // DOMAIN:BB:DD.F, the domain of variable width (4 digits, more for e.g. VMD domains).
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || colon < 4 || colon > 8) return std::nullopt;
+  // The kernel prints "%04x": a wider domain has no leading zero.
+  if (colon > 4 && text[0] == '0') return std::nullopt;
   const std::string_view rest = text.substr(colon);
   if (rest.size() != 8 || rest[0] != ':' || rest[3] != ':' || rest[6] != '.') return std::nullopt;
   const auto domain = parse_hex(text.substr(0, colon));

@@ -46,7 +46,8 @@ std::optional<std::string_view> parse_ib_link_layer(std::string_view text);
 // A port directory's name: a decimal port number from 1, no sign or leading zero.
 std::optional<std::uint32_t> parse_ib_port_number(std::string_view name);
 
-// A PCI function as sysfs names it, "0000:c1:00.1": a domain of 4 to 8 hex digits, then bus
+// A PCI function as sysfs names it, "0000:c1:00.1": a domain of 4 to 8 hex digits (no
+// leading zero beyond 4), then bus
 // (2 digits), device (2 digits, below 0x20) and function (0-7).
 struct PciAddress {
   std::uint32_t domain = 0;
