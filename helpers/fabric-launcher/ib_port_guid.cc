@@ -204,12 +204,18 @@ class PortSelection {
     constexpr std::size_t kRoomForMore = 32;  // "; and 4294967295 more"
     for (std::size_t i = 0; i < rejected_.size(); ++i) {
       const std::string separator = i == 0 ? "" : "; ";
-      if (message.size() + separator.size() + rejected_[i].text.size() + kRoomForMore >
-          kMaxPortErrorBytes) {
-        message += "; and " + std::to_string(rejected_.size() - i) + " more";
-        break;
+      const std::string& text = rejected_[i].text;
+      if (message.size() + separator.size() + text.size() + kRoomForMore <= kMaxPortErrorBytes) {
+        message += separator + text;
+        continue;
       }
-      message += separator + rejected_[i].text;
+      // The first reason is shown even if it must be cut (a very long path).
+      if (i == 0) {
+        message += text.substr(0, kMaxPortErrorBytes - kRoomForMore - message.size()) + "...";
+        if (++i == rejected_.size()) break;
+      }
+      message += "; and " + std::to_string(rejected_.size() - i) + " more";
+      break;
     }
     return message;
   }

@@ -25,13 +25,19 @@ struct FakePort {
 // links to it, and its `device` link points back at the function.
 class FakeInfiniband : public ::testing::Test {
  protected:
-  void SetUp() override { std::filesystem::create_directories(dir_ / "class/infiniband"); }
+  void SetUp() override { std::filesystem::create_directories(base_ / "class/infiniband"); }
+
+  // Moves the tree to `relative` below the scratch directory (e.g. a long sysfs root).
+  void move_root_to(const std::filesystem::path& relative) {
+    base_ = dir_ / relative;
+    std::filesystem::create_directories(base_ / "class/infiniband");
+  }
 
   void add_device(const std::string& name, const std::string& bdf) {
     const std::string device_dir = "devices/pci0000:00/" + bdf + "/infiniband/" + name;
-    std::filesystem::create_directories(dir_ / device_dir / "ports");
-    std::filesystem::create_symlink("../../" + device_dir, dir_ / "class/infiniband" / name);
-    std::filesystem::create_symlink("../../../" + bdf, dir_ / device_dir / "device");
+    std::filesystem::create_directories(base_ / device_dir / "ports");
+    std::filesystem::create_symlink("../../" + device_dir, base_ / "class/infiniband" / name);
+    std::filesystem::create_symlink("../../../" + bdf, base_ / device_dir / "device");
   }
 
   void add_port(const std::string& name, std::uint32_t port, const FakePort& values = {}) {
@@ -50,14 +56,14 @@ class FakeInfiniband : public ::testing::Test {
   }
 
   std::filesystem::path port_dir(const std::string& name, std::uint32_t port) const {
-    return dir_ / "class/infiniband" / name / "ports" / std::to_string(port);
+    return base_ / "class/infiniband" / name / "ports" / std::to_string(port);
   }
   std::string port_file(const std::string& name, std::uint32_t port,
                         const std::string& file) const {
     return (port_dir(name, port) / file).string();
   }
 
-  std::string root() const { return dir_.path(); }
+  std::string root() const { return base_.string(); }
 
   IbPort select(const std::vector<std::string>& management) {
     return select_fabric_manager_port(root(), management);
@@ -72,6 +78,7 @@ class FakeInfiniband : public ::testing::Test {
   }
 
   ccinit::testing::TempDir dir_{"fake_infiniband"};
+  std::filesystem::path base_{dir_.path()};
 };
 
 }  // namespace ccinit::fabric::testing

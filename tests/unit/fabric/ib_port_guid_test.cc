@@ -248,6 +248,21 @@ TEST_F(FakeInfiniband, ErrorStaysBoundedWithManyDevices) {
   EXPECT_TRUE(error.ends_with(" more")) << error;
 }
 
+TEST_F(FakeInfiniband, AnOverlongFirstReasonIsCutNotDropped) {
+  // Only a long sysfs root makes one reason longer than the whole error may be.
+  move_root_to(fs::path(std::string(250, 'r')) / std::string(250, 'r') / std::string(250, 'r'));
+  add_device_with_port("mlx5_4", "0000:c1:00.1", zero_guid());
+  fs::remove(port_file("mlx5_4", 1, "link_layer"));
+  const std::string error = error_of_select(kManagement);
+  EXPECT_LE(error.size(), kMaxPortErrorBytes);
+  EXPECT_TRUE(
+      error.starts_with("no InfiniBand port for the NVLink fabric manager: "
+                        "mlx5_4 (0000:c1:00.1) port 1: cannot read " +
+                        root().substr(0, 300)))
+      << error;
+  EXPECT_TRUE(error.ends_with("...")) << error;
+}
+
 TEST_F(FakeInfiniband, MissingOrEmptyClassDirectoryIsANamedError) {
   const std::string class_dir = root() + "/class/infiniband";
   EXPECT_EQ(error_of_select(kManagement),
