@@ -1,0 +1,124 @@
+#include "helpers/fabric-launcher/ib_sysfs_value.h"
+
+#include <cstdio>
+
+#include "common/log_escape.h"
+
+namespace ccinit::fabric {
+
+namespace {
+
+// How much of a malformed value an error shows: enough to recognise it, never a flood.
+constexpr std::size_t kShownValueBytes = 48;
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// All of `digits` as one hex number; nullopt if any is not a hex digit, there are none, or
+// more than 16.
+std::optional<std::uint64_t> parse_hex(std::string_view digits) {
+  if (digits.empty() || digits.size() > 16) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : digits) {
+    const int digit = hex_digit(c);
+    if (digit < 0) return std::nullopt;
+    value = (value << 4) | static_cast<std::uint64_t>(digit);
+  }
+  return value;
+}
+
+// sysfs values end in exactly one newline; a value read by other means may lack it.
+std::string_view without_newline(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  return text;
+}
+
+[[noreturn]] void malformed(const std::string& path, std::string_view expected,
+                            std::string_view text) {
+  throw IbSysfsError(path + ": expected " + std::string(expected) + ", found '" +
+                     escape_for_log(text, kShownValueBytes) + "'");
+}
+
+}  // namespace
+
+std::uint32_t parse_ib_cap_mask(std::string_view text, const std::string& path) {
+  const std::string_view value = without_newline(text);
+  std::optional<std::uint64_t> mask;
+  if (value.size() == 10 && value.starts_with("0x")) mask = parse_hex(value.substr(2));
+  if (!mask) malformed(path, "0x and 8 hex digits", text);
+  return static_cast<std::uint32_t>(*mask);
+}
+
+IbGid parse_ib_gid(std::string_view text, const std::string& path) {
+  constexpr std::size_t kGroups = 8;
+  constexpr std::size_t kGidTextBytes = kGroups * 5 - 1;
+  const std::string_view value = without_newline(text);
+  IbGid gid;
+  bool ok = value.size() == kGidTextBytes;
+  for (std::size_t group = 0; ok && group < kGroups; ++group) {
+    const std::size_t at = group * 5;
+    if (group > 0 && value[at - 1] != ':') {
+      ok = false;
+      break;
+    }
+    const std::optional<std::uint64_t> bits = parse_hex(value.substr(at, 4));
+    if (!bits) {
+      ok = false;
+      break;
+    }
+    std::uint64_t& half = group < kGroups / 2 ? gid.subnet_prefix : gid.interface_id;
+    half = (half << 16) | *bits;
+  }
+  if (!ok) malformed(path, "a GID of 8 groups of 4 hex digits", text);
+  return gid;
+}
+
+std::optional<std::string_view> parse_ib_link_layer(std::string_view text) {
+  const std::string_view value = without_newline(text);
+  if (value.empty() || value.size() > 32) return std::nullopt;
+  for (char c : value)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint32_t> parse_ib_port_number(std::string_view name) {
+  // u32 in the kernel; 9 digits keep the arithmetic in range.
+  if (name.empty() || name.size() > 9 || name[0] == '0') return std::nullopt;
+  std::uint32_t port = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return port;
+}
+
+std::optional<PciAddress> parse_pci_address(std::string_view text) {
+  // DOMAIN:BB:DD.F, the domain of variable width (4 digits, more for e.g. VMD domains).
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos || colon < 4 || colon > 8) return std::nullopt;
+  // The kernel prints "%04x": a wider domain has no leading zero.
+  if (colon > 4 && text[0] == '0') return std::nullopt;
+  const std::string_view rest = text.substr(colon);
+  if (rest.size() != 8 || rest[0] != ':' || rest[3] != ':' || rest[6] != '.') return std::nullopt;
+  const auto domain = parse_hex(text.substr(0, colon));
+  const auto bus = parse_hex(rest.substr(1, 2));
+  const auto device = parse_hex(rest.substr(4, 2));
+  const auto function = parse_hex(rest.substr(7, 1));
+  if (!domain || !bus || !device || !function || *device >= 0x20 || *function >= 8)
+    return std::nullopt;
+  return PciAddress{static_cast<std::uint32_t>(*domain), static_cast<std::uint8_t>(*bus),
+                    static_cast<std::uint8_t>(*device), static_cast<std::uint8_t>(*function)};
+}
+
+std::string to_string(const PciAddress& address) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%04x:%02x:%02x.%x", address.domain, address.bus, address.device,
+                address.function);
+  return text;
+}
+
+}  // namespace ccinit::fabric
