@@ -1,6 +1,5 @@
 #include "helpers/fabric-launcher/ib_port_guid.h"
 
-#include <fcntl.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -14,8 +13,9 @@
 #include <set>
 #include <tuple>
 
+#include "common/file_io.h"
 #include "common/log_escape.h"
-#include "common/unique_fd.h"
+#include "common/sys_error.h"
 
 namespace ccinit::fabric {
 
@@ -26,27 +26,13 @@ constexpr std::size_t kMaxSysfsValueBytes = 4096;
 // Device and port names come from directory entries; they are shown, not trusted.
 constexpr std::size_t kShownNameBytes = 64;
 
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-// The whole value of a sysfs attribute, at most kMaxSysfsValueBytes. O_NONBLOCK: a FIFO
-// planted in a tree must not hang the boot; sysfs files ignore it.
+// The whole value of a sysfs attribute, at most kMaxSysfsValueBytes; a FIFO or device planted
+// in a tree is refused without blocking (common/file_io's bounded read).
 std::string read_sysfs_value(const std::string& path) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-  if (!fd) throw IbSysfsError("cannot read " + path + ": " + errno_text(errno));
-  std::string value;
-  char buffer[kMaxSysfsValueBytes + 1];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw IbSysfsError("cannot read " + path + ": " + errno_text(errno));
-    }
-    if (n == 0) return value;
-    value.append(buffer, static_cast<std::size_t>(n));
-    if (value.size() > kMaxSysfsValueBytes)
-      throw IbSysfsError(path + ": longer than " + std::to_string(kMaxSysfsValueBytes) + " bytes");
+  try {
+    return read_regular_file(path, kMaxSysfsValueBytes);
+  } catch (const SysError& e) {
+    throw IbSysfsError(e.what());
   }
 }
 

@@ -161,7 +161,7 @@ TEST_F(FakeInfiniband, ErrorListsEveryRefusalWithItsReasonManagementPortsFirst) 
                 "mlx5_7 (0000:c3:00.0) port 1: " +
                 port_file("mlx5_7", 1, "gids/0") +
                 ": expected a GID of 8 groups of 4 hex digits, found 'fe80::1\\x0a'; "
-                "mlx5_8 (0000:c3:00.1) port 1: cannot read " +
+                "mlx5_8 (0000:c3:00.1) port 1: open " +
                 port_file("mlx5_8", 1, "cap_mask") +
                 ": No such file or directory; "
                 "mlx5_0 (0000:01:00.0): not a management function; "
@@ -228,9 +228,10 @@ TEST_F(FakeInfiniband, DevicesWithoutAPciFunctionOrPortsAreNamed) {
 TEST_F(FakeInfiniband, OversizedValuesAreRefusedWithoutReadingThemWhole) {
   add_device_with_port("mlx5_4", "0000:c1:00.1");
   dir_.write(port_file("mlx5_4", 1, "cap_mask"), std::string(1 << 20, '0'));
-  EXPECT_EQ(error_of_select(kManagement),
-            "no InfiniBand port for the NVLink fabric manager: mlx5_4 (0000:c1:00.1) port 1: " +
-                port_file("mlx5_4", 1, "cap_mask") + ": longer than 4096 bytes");
+  EXPECT_EQ(
+      error_of_select(kManagement),
+      "no InfiniBand port for the NVLink fabric manager: mlx5_4 (0000:c1:00.1) port 1: read " +
+          port_file("mlx5_4", 1, "cap_mask") + " (more than 4096 bytes): File too large");
 }
 
 TEST_F(FakeInfiniband, ErrorStaysBoundedWithManyDevices) {
@@ -257,7 +258,7 @@ TEST_F(FakeInfiniband, AnOverlongFirstReasonIsCutNotDropped) {
   EXPECT_LE(error.size(), kMaxPortErrorBytes);
   EXPECT_TRUE(
       error.starts_with("no InfiniBand port for the NVLink fabric manager: "
-                        "mlx5_4 (0000:c1:00.1) port 1: cannot read " +
+                        "mlx5_4 (0000:c1:00.1) port 1: open " +
                         root().substr(0, 300)))
       << error;
   EXPECT_TRUE(error.ends_with("...")) << error;
