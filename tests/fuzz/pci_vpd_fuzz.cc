@@ -12,7 +12,8 @@ using namespace ccinit;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string path = "/sys/bus/pci/devices/0000:00:00.0/vpd";
   try {
-    gpu::vpd_read_only_field_contains(fuzz::as_text(data, size), "SW_MNG", path);
+    gpu::vpd_has_field(fuzz::as_text(data, size), gpu::kSwitchManagementKeyword,
+                       gpu::kSwitchManagementValue, path);
   } catch (const std::runtime_error& e) {
     const std::string_view what = e.what();
     fuzz::require(what.starts_with(path + ": ") && fuzz::printable_ascii(what),
