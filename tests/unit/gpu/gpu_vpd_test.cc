@@ -10,13 +10,13 @@ namespace {
 using testing::vpd_with;
 using testing::vpd_with_read_only;
 
-bool is_management(const std::string& vpd) {
-  return vpd_has_field(vpd, kSwitchManagementKeyword, kSwitchManagementValue, "p");
+bool is_management(const std::string& vpd, const std::string& path = "p") {
+  return vpd_has_field(vpd, kSwitchManagementKeyword, kSwitchManagementValue, path);
 }
 
 std::string error_of(const std::string& vpd) {
   try {
-    is_management(vpd);
+    is_management(vpd, "/sys/x/vpd");
   } catch (const std::runtime_error& e) {
     return e.what();
   }
