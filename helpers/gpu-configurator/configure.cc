@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <stdexcept>
+
 #include "common/cmdline_config.h"
 #include "helpers/gpu-configurator/gpu_mode.h"
 #include "helpers/gpu-configurator/gpu_steps.h"
@@ -21,8 +23,11 @@ void configure(const wire::Request& request, helper::Reporter& reporter, const H
   const wire::Config& config = request.config();
   helper::StepScope detect(reporter, "detect-mode");
   const PciTopology topology = scan_pci_topology(host.sysfs_root);
-  const GuestMode mode = decide_mode(config.mode(), topology);
-  if (mode == GuestMode::kCpu) {
+  const ModeDecision decision = decide_mode(config, topology);
+  if (decision.has_fabric())
+    throw std::runtime_error("found " + describe(topology) + ": " + describe(decision) +
+                             " needs fabric-launcher, not implemented yet");
+  if (decision.mode == GuestMode::kCpu) {
     if (config.mode() == wire::MODE_CPU) {
       reporter.info("nvrc.mode=cpu: nothing to configure");
     } else {
@@ -31,7 +36,7 @@ void configure(const wire::Request& request, helper::Reporter& reporter, const H
     detect.done();
     return;
   }
-  GpuPlan plan{.gpus = topology.gpus,
+  GpuPlan plan{.gpus = decision.gpus,
                .confidential_guest = is_confidential_guest(host.dev_root),
                .dry_run = request.dry_run()};
   reporter.info("found " + describe(topology) + ": gpu mode" +

@@ -1,6 +1,5 @@
 #include "helpers/gpu-configurator/gpu_mode.h"
 
-#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -10,52 +9,91 @@ namespace ccinit::gpu {
 
 namespace {
 
-// The fabric topology's name when `topology` is one, for the refusal message.
-std::optional<std::string> fabric_topology(const PciTopology& t) {
-  if (t.gpus == 8 && t.nvswitches == 4 && t.sw_mng == 0)
-    return "gpu mode with an NVLink 4 fabric (fabric mode 0)";
-  if (t.gpus == 0 && t.nvswitches == 4 && t.sw_mng == 0) return "servicevm-nvl4";
-  if (t.gpus == 8 && t.nvswitches == 0 && t.sw_mng == 4) return "gpu mode with an NVLink 5 fabric";
-  if (t.gpus == 0 && t.nvswitches == 0 && t.sw_mng == 4) return "servicevm-nvl5";
-  return std::nullopt;
+// The mode nvrc.mode=auto would pick; explicit modes are checked against it.
+ModeDecision detect(const PciTopology& t) {
+  ModeDecision d{.fabric = classify_fabric(t), .gpus = t.gpus};
+  if (!d.has_fabric()) {
+    d.mode = t.gpus > 0 ? GuestMode::kGpu : GuestMode::kCpu;
+    return d;
+  }
+  d.mode = t.gpus > 0 ? GuestMode::kGpu : GuestMode::kServiceVm;
+  d.fabric_mode =
+      d.mode == GuestMode::kGpu ? kFabricModeFullPassthrough : kFabricModeSharedNvSwitch;
+  d.rail_policy = d.fabric == FabricInterface::kNvSwitch ? wire::RAIL_POLICY_GREEDY
+                                                         : wire::RAIL_POLICY_SYMMETRIC;
+  if (d.fabric == FabricInterface::kConnectX) d.management_functions = t.management_functions;
+  return d;
 }
 
 bool nothing_found(const PciTopology& t) {
   return t.gpus == 0 && t.nvswitches == 0 && t.sw_mng == 0;
 }
 
-[[noreturn]] void refuse_fabric(const std::string& what, const PciTopology& t) {
-  throw std::runtime_error("found " + describe(t) + ": " + what +
-                           " needs fabric-launcher, not implemented yet");
+// The nvrc.mode value naming `d`, for comparing an explicit mode with what is there.
+wire::Mode mode_of(const ModeDecision& d) {
+  switch (d.mode) {
+    case GuestMode::kCpu:
+      return wire::MODE_CPU;
+    case GuestMode::kGpu:
+      if (d.fabric == FabricInterface::kNvSwitch) return wire::MODE_NVSWITCH_NVL4;
+      if (d.fabric == FabricInterface::kConnectX) return wire::MODE_NVSWITCH_NVL5;
+      return wire::MODE_GPU;
+    case GuestMode::kServiceVm:
+      break;
+  }
+  return d.fabric == FabricInterface::kNvSwitch ? wire::MODE_SERVICEVM_NVL4
+                                                : wire::MODE_SERVICEVM_NVL5;
+}
+
+void apply_fabric_manager_overrides(const wire::Config& config, ModeDecision& d) {
+  if (!d.has_fabric()) return;
+  if (config.has_fm_mode()) d.fabric_mode = config.fm_mode();
+  if (config.fm_rail_policy() != wire::RAIL_POLICY_UNSET) d.rail_policy = config.fm_rail_policy();
+}
+
+std::string_view rail_policy_name(wire::RailPolicy policy) {
+  switch (policy) {
+    case wire::RAIL_POLICY_GREEDY:
+      return "greedy";
+    case wire::RAIL_POLICY_SYMMETRIC:
+      return "symmetric";
+    default:
+      return "unset";
+  }
 }
 
 }  // namespace
 
-GuestMode decide_mode(wire::Mode requested, const PciTopology& t) {
-  const std::string mode = "nvrc.mode=" + std::string(mode_name(requested));
-  switch (requested) {
-    case wire::MODE_AUTO:
-      if (nothing_found(t)) return GuestMode::kCpu;
-      if (t.gpus > 0 && t.nvswitches == 0 && t.sw_mng == 0) return GuestMode::kGpu;
-      if (auto fabric = fabric_topology(t)) refuse_fabric(*fabric, t);
-      throw std::runtime_error("unsupported PCI topology: found " + describe(t) +
-                               "; expected GPUs alone, 8 GPUs with 4 NVSwitches or 4 SW_MNG, "
-                               "or 4 NVSwitches or 4 SW_MNG alone");
-    case wire::MODE_CPU:
-      if (!nothing_found(t))
-        throw std::runtime_error(mode + " but found " + describe(t) +
-                                 ": refusing to leave them unconfigured; use nvrc.mode=auto");
-      return GuestMode::kCpu;
-    case wire::MODE_GPU:
-      if (t.gpus == 0) throw std::runtime_error(mode + " but found " + describe(t));
-      if (auto fabric = fabric_topology(t)) refuse_fabric(*fabric, t);
-      if (t.nvswitches != 0 || t.sw_mng != 0)
-        throw std::runtime_error(mode + " but found " + describe(t) +
-                                 ": NVSwitches and SW_MNG functions need a fabric mode");
-      return GuestMode::kGpu;
-    default:
-      throw std::runtime_error(mode + " needs fabric-launcher, not implemented yet");
+std::string describe(const ModeDecision& d) {
+  std::string fabric_manager =
+      " (FABRIC_MODE=" + std::to_string(d.fabric_mode) +
+      ", PARTITION_RAIL_POLICY=" + std::string(rail_policy_name(d.rail_policy)) + ")";
+  switch (d.mode) {
+    case GuestMode::kCpu:
+      return "cpu mode";
+    case GuestMode::kGpu:
+      if (!d.has_fabric()) return "gpu mode";
+      return "gpu mode with an " + std::string(fabric_name(d.fabric)) + " fabric" + fabric_manager;
+    case GuestMode::kServiceVm:
+      break;
   }
+  return std::string(mode_name(mode_of(d))) + fabric_manager;
+}
+
+ModeDecision decide_mode(const wire::Config& config, const PciTopology& t) {
+  ModeDecision found = detect(t);
+  apply_fabric_manager_overrides(config, found);
+  const wire::Mode requested = config.mode();
+  if (requested == wire::MODE_AUTO || requested == mode_of(found)) return found;
+  const std::string mode = "nvrc.mode=" + std::string(mode_name(requested));
+  if (requested == wire::MODE_CPU) {
+    // cpu with NVIDIA hardware is refused outright: it would leave that hardware unconfigured.
+    throw std::runtime_error(mode + " but found " + describe(t) +
+                             ": refusing to leave them unconfigured; use nvrc.mode=auto");
+  }
+  if (nothing_found(t)) throw std::runtime_error(mode + " but found " + describe(t));
+  throw std::runtime_error(mode + " but found " + describe(t) + ", which is " + describe(found) +
+                           "; use nvrc.mode=auto");
 }
 
 }  // namespace ccinit::gpu

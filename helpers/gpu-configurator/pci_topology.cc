@@ -1,11 +1,13 @@
 #include "helpers/gpu-configurator/pci_topology.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <vector>
 
@@ -75,7 +77,21 @@ bool has_sw_mng(const std::string& device_dir) {
   const std::string path = device_dir + "/vpd";
   std::optional<std::string> vpd = read_file_if_exists(path);
   if (!vpd) return false;
-  return vpd_read_only_field_contains(*vpd, "SW_MNG", path);
+  return vpd_has_field(*vpd, kSwitchManagementKeyword, kSwitchManagementValue, path);
+}
+
+// The kernel links `physfn` in a virtual function's directory to its physical function.
+bool is_virtual_function(const std::string& device_dir) {
+  struct stat st;
+  const std::string path = device_dir + "/physfn";
+  if (::lstat(path.c_str(), &st) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw SysError("stat " + path);
+}
+
+// "0000:c1:00" of "0000:c1:00.1": the slot whose functions are one ConnectX port's PFs.
+std::string slot_of(const std::string& address) {
+  return address.substr(0, address.rfind('.'));
 }
 
 }  // namespace
@@ -112,6 +128,8 @@ PciTopology scan_pci_topology(const std::string& sysfs_root) {
   PciTopology found;
   auto devices = list_directory(devices_dir);
   if (!devices) return found;  // a kernel or machine without PCI
+  std::vector<std::string> mellanox_pfs;
+  std::set<std::string> management_slots;
   for (const std::string& device : *devices) {
     const std::string dir = devices_dir + "/" + device;
     std::uint32_t vendor = read_hex_attribute(dir + "/vendor", 4);
@@ -122,10 +140,16 @@ PciTopology scan_pci_topology(const std::string& sysfs_root) {
       } else if ((device_class >> 8) == 0x0680) {
         ++found.nvswitches;
       }
-    } else if (vendor == kMellanoxVendor && has_sw_mng(dir)) {
-      ++found.sw_mng;
+    } else if (vendor == kMellanoxVendor && !is_virtual_function(dir)) {
+      mellanox_pfs.push_back(device);
+      if (has_sw_mng(dir)) {
+        ++found.sw_mng;
+        management_slots.insert(slot_of(device));
+      }
     }
   }
+  for (const std::string& pf : mellanox_pfs)
+    if (management_slots.contains(slot_of(pf))) found.management_functions.push_back(pf);
   return found;
 }
 

@@ -25,10 +25,11 @@ std::uint8_t byte_at(std::string_view data, std::size_t offset) {
                            why);
 }
 
-// The VPD-R resource body: keyword (2 bytes), length (1 byte), value; "RV" (checksum and
-// reserved bytes) is last but is checked like any other field.
-bool fields_contain(std::string_view body, std::size_t body_offset, std::string_view needle,
-                    const std::string& path) {
+// A VPD-R or VPD-W resource body: fields of keyword (2 bytes), length (1 byte), value. The
+// trailing "RV" (checksum) or "RW" (unused space) field is walked like any other, so every
+// field must lie inside its resource.
+bool has_field(std::string_view body, std::size_t body_offset, std::string_view wanted_keyword,
+               std::string_view wanted_value, const std::string& path) {
   std::size_t pos = 0;
   bool found = false;
   while (pos < body.size()) {
@@ -42,7 +43,7 @@ bool fields_contain(std::string_view body, std::size_t body_offset, std::string_
                     " bytes runs past its resource");
     const std::string_view keyword = body.substr(pos, 2);
     const std::string_view value = body.substr(pos + 3, length);
-    if (keyword != "RV" && value.find(needle) != std::string_view::npos) found = true;
+    if (keyword == wanted_keyword && value == wanted_value) found = true;
     pos += 3 + length;
   }
   return found;
@@ -50,8 +51,8 @@ bool fields_contain(std::string_view body, std::size_t body_offset, std::string_
 
 }  // namespace
 
-bool vpd_read_only_field_contains(std::string_view vpd, std::string_view needle,
-                                  const std::string& path) {
+bool vpd_has_field(std::string_view vpd, std::string_view keyword, std::string_view value,
+                   const std::string& path) {
   if (vpd.size() > kMaxVpdBytes)
     throw std::runtime_error(path + ": PCI VPD of " + std::to_string(vpd.size()) +
                              " bytes is larger than the " + std::to_string(kMaxVpdBytes) +
@@ -77,9 +78,9 @@ bool vpd_read_only_field_contains(std::string_view vpd, std::string_view needle,
       malformed(path, pos,
                 "resource of " + std::to_string(length) + " bytes runs past the end of the data");
     const std::string_view body = vpd.substr(pos + 3, length);
-    if (name == kVpdReadOnly) {
-      found = fields_contain(body, pos + 3, needle, path) || found;
-    } else if (name != kIdentifierString && name != kVpdReadWrite) {
+    if (name == kVpdReadOnly || name == kVpdReadWrite) {
+      found = has_field(body, pos + 3, keyword, value, path) || found;
+    } else if (name != kIdentifierString) {
       malformed(
           path, pos, "unknown large resource 0x" + [&] {
             static constexpr char kHex[] = "0123456789abcdef";

@@ -93,7 +93,8 @@ TEST_F(GpuConfigure, FabricTopologyIsRefusedBeforeAnythingRuns) {
   add_nvswitches(4);
   EXPECT_EQ(configure_with(""),
             "found 8 NVIDIA GPU(s), 4 NVSwitch(es), 0 Mellanox SW_MNG function(s): gpu mode with "
-            "an NVLink 4 fabric (fabric mode 0) needs fabric-launcher, not implemented yet");
+            "an NVLink 4 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=greedy) needs "
+            "fabric-launcher, not implemented yet");
   EXPECT_TRUE(runner_.calls.empty());
   EXPECT_FALSE(reporter_.has("step detect-mode done"));
 }
@@ -103,10 +104,14 @@ TEST_F(GpuConfigure, EveryFabricTopologyOnATreeIsDetected) {
     unsigned gpus, nvswitches, sw_mng;
     const char* says;
   };
-  for (const Case& c : {Case{0, 4, 0, "servicevm-nvl4 needs fabric-launcher"},
-                        Case{8, 0, 4, "NVLink 5 fabric needs fabric-launcher"},
-                        Case{0, 0, 4, "servicevm-nvl5 needs fabric-launcher"},
-                        Case{8, 3, 0, "unsupported PCI topology: found 8 NVIDIA GPU(s), 3"}}) {
+  for (const Case& c :
+       {Case{0, 4, 0, "servicevm-nvl4 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=greedy) needs"},
+        Case{8, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric) needs"},
+        Case{0, 0, 4, "servicevm-nvl5 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=symmetric) needs"},
+        // No exact counts: a partition's share is a fabric too.
+        Case{8, 3, 0, "NVLink 4 fabric (FABRIC_MODE=0"},
+        Case{1, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0"},
+        Case{8, 4, 4, "mixed NVLink fabric: found 8 NVIDIA GPU(s), 4 NVSwitch"}}) {
     std::filesystem::remove_all(root_ / "bus/pci/devices");
     std::filesystem::remove_all(root_ / "devices");
     SetUp();

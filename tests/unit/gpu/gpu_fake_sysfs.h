@@ -6,28 +6,44 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "helpers/gpu-configurator/pci_topology.h"
 #include "tests/testlib/temp_dir.h"
 
 namespace ccinit::gpu::testing {
 
-// PCI VPD: an identifier string, a VPD-R resource with one field (and the RV checksum
-// field), and the End tag.
+using VpdFields = std::vector<std::pair<std::string, std::string>>;
+
+// PCI VPD: an identifier string, a VPD-R resource with `read_only` fields and the RV checksum
+// field, a VPD-W resource with `read_write` fields and the RW field when there are any, and
+// the End tag.
+inline std::string vpd_with(const VpdFields& read_only, const VpdFields& read_write = {}) {
+  auto resource = [](char tag, const std::string& body) {
+    return std::string(1, tag) + static_cast<char>(body.size() & 0xff) +
+           static_cast<char>(body.size() >> 8) + body;
+  };
+  auto fields = [](const VpdFields& list, const std::string& last) {
+    std::string body;
+    for (const auto& [keyword, value] : list)
+      body += keyword + static_cast<char>(value.size()) + value;
+    return body + last + '\x01' + '\0';
+  };
+  std::string vpd = resource('\x82', "ConnectX") + resource('\x90', fields(read_only, "RV"));
+  if (!read_write.empty()) vpd += resource('\x91', fields(read_write, "RW"));
+  return vpd + '\x78';
+}
 inline std::string vpd_with_read_only(const std::string& keyword, const std::string& value) {
-  std::string id = "ConnectX";
-  std::string vpd;
-  vpd += '\x82';
-  vpd += static_cast<char>(id.size());
-  vpd += '\0';
-  vpd += id;
-  std::string fields = keyword + static_cast<char>(value.size()) + value + "RV" + '\x01' + '\0';
-  vpd += '\x90';
-  vpd += static_cast<char>(fields.size());
-  vpd += '\0';
-  vpd += fields;
-  vpd += '\x78';
-  return vpd;
+  return vpd_with({{keyword, value}});
+}
+// The VPD of a ConnectX Limited PF that manages an NVLink 5 switch tray, as NVIDIA's HGX
+// B200 boards carry it (a serial number, then VA=SMDL=SW_MNG), and of any other ConnectX PF.
+inline std::string management_vpd() {
+  return vpd_with({{"SN", "MT2330X00001"}, {"VA", "SMDL=SW_MNG"}});
+}
+inline std::string nic_vpd() {
+  return vpd_with({{"SN", "MT2330X00002"}, {"VA", "MLX:MN=MLNX:MODL=CX750A"}});
 }
 
 // A fake sysfs: devices live under devices/pci0000:00/ and bus/pci/devices/ links to them,
@@ -53,6 +69,21 @@ class FakeSysfs : public ::testing::Test {
                   const std::string& device_class, const std::string& vpd) {
     add_device(address, vendor, device_class, &vpd);
   }
+  // An SR-IOV virtual function of `pf`: the kernel links `physfn` to the PF.
+  void make_virtual_function(const std::string& address, const std::string& pf) {
+    std::filesystem::create_directory_symlink("../" + pf,
+                                              root_ / "devices/pci0000:00" / address / "physfn");
+  }
+  // One ConnectX-7 NVLink 5 port as the guest sees it: function 0 the FC PF (plain VPD),
+  // function 1 the Limited PF carrying SMDL=SW_MNG, in slot 0000:<bus>:00.
+  void add_connectx_management_port(const std::string& bus) {
+    add_device("0000:" + bus + ":00.0", "0x15b3\n", "0x020700\n", nic_vpd());
+    add_device("0000:" + bus + ":00.1", "0x15b3\n", "0x020700\n", management_vpd());
+  }
+  // An ordinary ConnectX NIC for the workload, in slot 0000:<bus>:00.
+  void add_workload_nic(const std::string& bus) {
+    add_device("0000:" + bus + ":00.0", "0x15b3\n", "0x020000\n", nic_vpd());
+  }
   // `count` devices of one kind on bus `bus`: functions 0000:<bus>:<n>.0.
   void add_devices(unsigned count, const std::string& bus, const std::string& vendor,
                    const std::string& device_class, const std::string* vpd = nullptr) {
@@ -65,7 +96,7 @@ class FakeSysfs : public ::testing::Test {
   void add_gpus(unsigned count) { add_devices(count, "41", "0x10de\n", "0x030200\n"); }
   void add_nvswitches(unsigned count) { add_devices(count, "81", "0x10de\n", "0x068000\n"); }
   void add_sw_mng(unsigned count) {
-    const std::string vpd = vpd_with_read_only("V3", "SW_MNG");
+    const std::string vpd = management_vpd();
     add_devices(count, "c1", "0x15b3\n", "0x020700\n", &vpd);
   }
 

@@ -47,15 +47,53 @@ TEST_F(FakeSysfs, CountsGpusNvswitchesAndSwMngOnly) {
   add_device("0000:00:04.0", "0x10de\n", "0x068000\n");  // NVSwitch
   add_device("0000:00:05.0", "0x1af4\n", "0x068000\n");  // someone else's bridge
   add_device("0000:00:06.0", "0x15b3\n", "0x020700\n");  // InfiniBand without VPD
-  add_device("0000:00:07.0", "0x15b3\n", "0x020700\n", vpd_with_read_only("V3", "NVL5 SW_MNG"));
+  add_device("0000:00:07.0", "0x15b3\n", "0x020700\n", testing::management_vpd());
   add_device("0000:00:08.0", "0x15b3\n", "0x020700\n", vpd_with_read_only("V3", "plain HCA"));
   // SW_MNG in someone else's VPD does not count.
-  add_device("0000:00:09.0", "0x8086\n", "0x020000\n", vpd_with_read_only("V3", "SW_MNG"));
-  EXPECT_EQ(scan_pci_topology(root()), (PciTopology{2, 1, 1}));
+  add_device("0000:00:09.0", "0x8086\n", "0x020000\n", testing::management_vpd());
+  EXPECT_EQ(scan_pci_topology(root()), (PciTopology{2, 1, 1, {"0000:00:07.0"}}));
+}
+
+TEST_F(FakeSysfs, ManagementFunctionsAreAllMellanoxPfsOfASlotWithSwMng) {
+  add_workload_nic("1a");  // sorts first: must not be listed
+  add_connectx_management_port("c1");
+  add_connectx_management_port("c2");
+  // A VF of the workload NIC and a VF in a management slot: never management functions.
+  add_device("0000:1a:00.2", "0x15b3\n", "0x020000\n");
+  make_virtual_function("0000:1a:00.2", "0000:1a:00.0");
+  add_device("0000:c1:00.2", "0x15b3\n", "0x020700\n");
+  make_virtual_function("0000:c1:00.2", "0000:c1:00.0");
+  PciTopology found = scan_pci_topology(root());
+  EXPECT_EQ(found.sw_mng, 2u);
+  EXPECT_EQ(found.management_functions, (std::vector<std::string>{"0000:c1:00.0", "0000:c1:00.1",
+                                                                  "0000:c2:00.0", "0000:c2:00.1"}));
+}
+
+TEST_F(FakeSysfs, VirtualFunctionsAreSkippedEvenWithTheMarker) {
+  add_workload_nic("1a");
+  // A VF whose vpd file shows the marker (the kernel shows a VF the PF's VPD) and even
+  // malformed VPD: a VF is never read.
+  add_device("0000:1a:00.2", "0x15b3\n", "0x020700\n", testing::management_vpd());
+  make_virtual_function("0000:1a:00.2", "0000:1a:00.0");
+  add_device("0000:1a:00.3", "0x15b3\n", "0x020700\n", std::string("\x82\x05"));
+  make_virtual_function("0000:1a:00.3", "0000:1a:00.0");
+  EXPECT_EQ(scan_pci_topology(root()), PciTopology{});
+}
+
+TEST_F(FakeSysfs, SwMngInASerialNumberIsNotAManagementFunction) {
+  add_device("0000:c1:00.0", "0x15b3\n", "0x020700\n",
+             testing::vpd_with({{"SN", "SMDL=SW_MNG"}, {"V3", "SW_MNG"}}));
+  EXPECT_EQ(scan_pci_topology(root()), PciTopology{});
+}
+
+TEST_F(FakeSysfs, VaInTheReadWriteSectionMarksAManagementFunction) {
+  add_device("0000:c1:00.1", "0x15b3\n", "0x020700\n",
+             testing::vpd_with({{"SN", "MT2330X00001"}}, {{"VA", "SMDL=SW_MNG"}}));
+  EXPECT_EQ(scan_pci_topology(root()), (PciTopology{0, 0, 1, {"0000:c1:00.1"}}));
 }
 
 TEST_F(FakeSysfs, MalformedVpdOfAMellanoxFunctionIsAnErrorNamingTheFile) {
-  std::string vpd = vpd_with_read_only("V3", "SW_MNG");
+  std::string vpd = testing::management_vpd();
   vpd.pop_back();  // the End tag
   add_device("0000:00:07.0", "0x15b3\n", "0x020700\n", vpd);
   std::string error = error_of_scan();

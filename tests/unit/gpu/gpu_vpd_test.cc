@@ -7,36 +7,53 @@
 namespace ccinit::gpu {
 namespace {
 
+using testing::vpd_with;
 using testing::vpd_with_read_only;
+
+bool is_management(const std::string& vpd, const std::string& path = "p") {
+  return vpd_has_field(vpd, kSwitchManagementKeyword, kSwitchManagementValue, path);
+}
 
 std::string error_of(const std::string& vpd) {
   try {
-    vpd_read_only_field_contains(vpd, "SW_MNG", "/sys/x/vpd");
+    is_management(vpd, "/sys/x/vpd");
   } catch (const std::runtime_error& e) {
     return e.what();
   }
   return "";
 }
 
-TEST(PciVpd, FindsTheNeedleInAReadOnlyField) {
-  EXPECT_TRUE(vpd_read_only_field_contains(vpd_with_read_only("V3", "x SW_MNG y"), "SW_MNG", "p"));
-  EXPECT_FALSE(vpd_read_only_field_contains(vpd_with_read_only("V3", "SW_MN"), "SW_MNG", "p"));
-  EXPECT_FALSE(vpd_read_only_field_contains("", "SW_MNG", "p")) << "no VPD, no fields";
+TEST(PciVpd, FindsVaSwMngInTheReadOnlySection) {
+  EXPECT_TRUE(is_management(testing::management_vpd()));
+  EXPECT_TRUE(is_management(vpd_with({{"PN", "MCX750500B"}, {"VA", "SMDL=SW_MNG"}})));
+  EXPECT_FALSE(is_management(testing::nic_vpd()));
+  EXPECT_FALSE(is_management("")) << "no VPD, no fields";
 }
 
-TEST(PciVpd, OnlyReadOnlyFieldsCount) {
-  // The same text in the identifier string or in a VPD-W field is not the marker.
-  std::string id = "SW_MNG";
-  std::string vpd = std::string("\x82") + static_cast<char>(id.size()) + '\0' + id;
-  std::string rw = "V1" + std::string(1, '\x06') + "SW_MNG";
-  vpd += std::string("\x91") + static_cast<char>(rw.size()) + '\0' + rw;
-  vpd += '\x78';
-  EXPECT_FALSE(vpd_read_only_field_contains(vpd, "SW_MNG", "p"));
+TEST(PciVpd, FindsVaSwMngInTheReadWriteSection) {
+  EXPECT_TRUE(is_management(vpd_with({{"SN", "MT2330X00001"}}, {{"VA", "SMDL=SW_MNG"}})));
+}
+
+TEST(PciVpd, SwMngElsewhereIsNotTheMarker) {
+  // A raw substring search (NVRC main) takes all of these for a management function.
+  EXPECT_FALSE(is_management(vpd_with({{"SN", "SMDL=SW_MNG"}}))) << "serial number";
+  EXPECT_FALSE(is_management(vpd_with({{"SN", "MTSW_MNG0001"}}))) << "serial number";
+  EXPECT_FALSE(is_management(vpd_with({{"V3", "SW_MNG"}}))) << "another keyword";
+  EXPECT_FALSE(is_management(vpd_with({{"VB", "SMDL=SW_MNG"}}))) << "another vendor keyword";
+  EXPECT_FALSE(is_management(vpd_with({}, {{"V1", "SMDL=SW_MNG"}}))) << "VPD-W, other keyword";
+  // The value must be exactly the marker.
+  EXPECT_FALSE(is_management(vpd_with({{"VA", "SMDL=SW_MNG2"}})));
+  EXPECT_FALSE(is_management(vpd_with({{"VA", "MLX:SMDL=SW_MNG"}})));
+  EXPECT_FALSE(is_management(vpd_with({{"VA", "SW_MNG"}})));
+  // The identifier string is not a field.
+  std::string id = "VA\x0bSMDL=SW_MNG";
+  std::string vpd = std::string("\x82") + static_cast<char>(id.size()) + '\0' + id + '\x78';
+  EXPECT_FALSE(is_management(vpd));
 }
 
 TEST(PciVpd, DataAfterTheEndTagIsIgnored) {
-  EXPECT_TRUE(vpd_read_only_field_contains(vpd_with_read_only("V3", "SW_MNG") + "\xff\xff\x90",
-                                           "SW_MNG", "p"));
+  EXPECT_TRUE(is_management(testing::management_vpd() + "\xff\xff\x90"));
+  EXPECT_FALSE(is_management(testing::nic_vpd() + testing::management_vpd()));
 }
 
 TEST(PciVpd, MalformedDataIsAnErrorNamingTheFile) {
@@ -73,7 +90,7 @@ TEST(PciVpd, RandomBytesNeverReadOutOfBounds) {
       c = static_cast<char>(state >> 16);
     }
     try {
-      vpd_read_only_field_contains(data, "SW_MNG", "p");
+      is_management(data);
     } catch (const std::runtime_error&) {
     }
   }
