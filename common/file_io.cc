@@ -1,9 +1,12 @@
 #include "common/file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <memory>
 
 #include <cerrno>
 
@@ -132,6 +135,27 @@ std::string_view trim_right(std::string_view s) {
          (s.back() == '\n' || s.back() == ' ' || s.back() == '\t' || s.back() == '\0'))
     s.remove_suffix(1);
   return s;
+}
+
+std::optional<std::vector<std::string>> list_directory(const std::string& path) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);
+  if (!dir) {
+    if (errno == ENOENT) return std::nullopt;
+    throw SysError("open directory " + path);
+  }
+  std::vector<std::string> names;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) throw SysError("read directory " + path);
+      break;
+    }
+    std::string_view name(entry->d_name);
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace ccinit

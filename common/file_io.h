@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ccinit {
 
@@ -25,6 +26,9 @@ std::string read_regular_file(const std::string& path, std::size_t max_bytes);
 // (whatever the umask), fsyncs it, renames it over path and fsyncs the directory, so the
 // rename is durable too. On failure the temporary file is removed and SysError names path.
 void write_file_atomically(const std::string& path, std::string_view data, mode_t mode);
+// The names in a directory ("." and ".." left out), sorted so callers act in a deterministic
+// order; nullopt when it does not exist. Throws SysError naming it on any other failure.
+std::optional<std::vector<std::string>> list_directory(const std::string& path);
 // Writes data to an existing file (no O_CREAT), e.g. a /proc/sys knob; throws on failure.
 void write_existing_file(const std::string& path, std::string_view data);
 // Writes all bytes to fd, retrying on EINTR and short writes; throws SysError on failure.

@@ -1,12 +1,12 @@
 #include "pid1/process_tree.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <memory>
 
+#include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
@@ -60,11 +60,11 @@ std::optional<ProcEntry> read_proc_entry(pid_t pid) {
 }
 
 std::vector<ProcEntry> list_processes() {
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc"), ::closedir);
-  if (!dir) throw SysError("opendir /proc");
+  const std::optional<std::vector<std::string>> names = list_directory("/proc");
+  if (!names) throw SysError("list /proc", ENOENT);
   std::vector<ProcEntry> entries;
-  while (const dirent* d = ::readdir(dir.get())) {
-    auto pid = parse_int<pid_t>(d->d_name);
+  for (const std::string& name : *names) {
+    auto pid = parse_int<pid_t>(name);
     if (!pid) continue;
     // Gone since the listing: it is nobody's leftover.
     if (auto entry = read_proc_entry(*pid)) entries.push_back(std::move(*entry));

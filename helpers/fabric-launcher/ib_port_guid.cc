@@ -8,7 +8,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -34,22 +33,6 @@ std::string read_sysfs_value(const std::string& path) {
   } catch (const SysError& e) {
     throw IbSysfsError(e.what());
   }
-}
-
-// Sorted entry names of a directory, or nullopt when it cannot be listed (errno-like text in
-// `error`).
-std::optional<std::vector<std::string>> list_directory(const std::string& path,
-                                                       std::error_code& error) {
-  std::vector<std::string> names;
-  std::filesystem::directory_iterator it(path, error);
-  if (error) return std::nullopt;
-  for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
-    if (error) return std::nullopt;
-    names.push_back(it->path().filename().string());
-  }
-  if (error) return std::nullopt;
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // The last component of the `device` link: the PCI function an RDMA device sits on.
@@ -126,12 +109,15 @@ class PortSelection {
   }
 
   IbPort select() {
-    std::error_code error;
-    const auto devices = list_directory(class_dir_, error);
-    if (!devices && error == std::errc::no_such_file_or_directory)
+    std::optional<std::vector<std::string>> devices;
+    try {
+      devices = list_directory(class_dir_);
+    } catch (const SysError& e) {
+      throw IbSysfsError(e.what());
+    }
+    if (!devices)
       throw IbSysfsError(class_dir_ + " does not exist (no InfiniBand device: are ib_umad " +
                          "and mlx5_ib loaded?)");
-    if (!devices) throw IbSysfsError("cannot list " + class_dir_ + ": " + error.message());
     if (devices->empty())
       throw IbSysfsError(class_dir_ + " is empty (no InfiniBand device: are ib_umad and " +
                          "mlx5_ib loaded?)");
@@ -156,11 +142,15 @@ class PortSelection {
     if (!management_.contains(*function))
       return reject(false, function, 0, device, "not a management function");
 
-    std::error_code error;
-    const auto ports = list_directory(dir + "/ports", error);
+    std::optional<std::vector<std::string>> ports;
+    try {
+      ports = list_directory(dir + "/ports");
+    } catch (const SysError& e) {
+      return reject(true, function, 0, device, std::string("no ports (") + e.what() + ")");
+    }
     if (!ports || ports->empty())
       return reject(true, function, 0, device,
-                    "no ports" + (error ? " (" + error.message() + ")" : std::string()));
+                    ports ? "no ports" : "no ports (No such file or directory)");
     for (const std::string& name : *ports) {
       const std::optional<std::uint32_t> port = parse_ib_port_number(name);
       if (!port) {

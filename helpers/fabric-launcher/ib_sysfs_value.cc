@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/hex_digits.h"
 #include "common/log_escape.h"
 
 namespace ccinit::fabric {
@@ -10,26 +11,6 @@ namespace {
 
 // How much of a malformed value an error shows: enough to recognise it, never a flood.
 constexpr std::size_t kShownValueBytes = 48;
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// All of `digits` as one hex number; nullopt if any is not a hex digit, there are none, or
-// more than 16.
-std::optional<std::uint64_t> parse_hex(std::string_view digits) {
-  if (digits.empty() || digits.size() > 16) return std::nullopt;
-  std::uint64_t value = 0;
-  for (char c : digits) {
-    const int digit = hex_digit(c);
-    if (digit < 0) return std::nullopt;
-    value = (value << 4) | static_cast<std::uint64_t>(digit);
-  }
-  return value;
-}
 
 // sysfs values end in exactly one newline; a value read by other means may lack it.
 std::string_view without_newline(std::string_view text) {
@@ -48,7 +29,7 @@ std::string_view without_newline(std::string_view text) {
 std::uint32_t parse_ib_cap_mask(std::string_view text, const std::string& path) {
   const std::string_view value = without_newline(text);
   std::optional<std::uint64_t> mask;
-  if (value.size() == 10 && value.starts_with("0x")) mask = parse_hex(value.substr(2));
+  if (value.size() == 10 && value.starts_with("0x")) mask = parse_hex_digits(value.substr(2));
   if (!mask) malformed(path, "0x and 8 hex digits", text);
   return static_cast<std::uint32_t>(*mask);
 }
@@ -65,7 +46,7 @@ IbGid parse_ib_gid(std::string_view text, const std::string& path) {
       ok = false;
       break;
     }
-    const std::optional<std::uint64_t> bits = parse_hex(value.substr(at, 4));
+    const std::optional<std::uint64_t> bits = parse_hex_digits(value.substr(at, 4));
     if (!bits) {
       ok = false;
       break;
@@ -104,10 +85,10 @@ std::optional<PciAddress> parse_pci_address(std::string_view text) {
   if (colon > 4 && text[0] == '0') return std::nullopt;
   const std::string_view rest = text.substr(colon);
   if (rest.size() != 8 || rest[0] != ':' || rest[3] != ':' || rest[6] != '.') return std::nullopt;
-  const auto domain = parse_hex(text.substr(0, colon));
-  const auto bus = parse_hex(rest.substr(1, 2));
-  const auto device = parse_hex(rest.substr(4, 2));
-  const auto function = parse_hex(rest.substr(7, 1));
+  const auto domain = parse_hex_digits(text.substr(0, colon));
+  const auto bus = parse_hex_digits(rest.substr(1, 2));
+  const auto device = parse_hex_digits(rest.substr(4, 2));
+  const auto function = parse_hex_digits(rest.substr(7, 1));
   if (!domain || !bus || !device || !function || *device >= 0x20 || *function >= 8)
     return std::nullopt;
   return PciAddress{static_cast<std::uint32_t>(*domain), static_cast<std::uint8_t>(*bus),

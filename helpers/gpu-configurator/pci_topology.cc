@@ -1,6 +1,5 @@
 #include "helpers/gpu-configurator/pci_topology.h"
 
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -12,45 +11,13 @@
 #include <vector>
 
 #include "common/file_io.h"
+#include "common/hex_digits.h"
 #include "common/sys_error.h"
 #include "helpers/gpu-configurator/pci_vpd.h"
 
 namespace ccinit::gpu {
 
 namespace {
-
-struct DirCloser {
-  void operator()(DIR* dir) const { ::closedir(dir); }
-};
-
-// Sorted entry names of a directory, or nullopt when it does not exist.
-std::optional<std::vector<std::string>> list_directory(const std::string& path) {
-  std::unique_ptr<DIR, DirCloser> dir(::opendir(path.c_str()));
-  if (!dir) {
-    if (errno == ENOENT) return std::nullopt;
-    throw SysError("open directory " + path);
-  }
-  std::vector<std::string> names;
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(dir.get());
-    if (entry == nullptr) {
-      if (errno != 0) throw SysError("read directory " + path);
-      break;
-    }
-    std::string name(entry->d_name);
-    if (name != "." && name != "..") names.push_back(std::move(name));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Printable form of untrusted file content for an error message.
 std::string quoted(std::string_view text) {
@@ -104,20 +71,13 @@ std::string describe(const PciTopology& topology) {
 std::uint32_t parse_sysfs_hex(std::string_view text, std::size_t digits, const std::string& path) {
   std::string_view value = text;
   if (value.ends_with('\n')) value.remove_suffix(1);
-  bool ok = value.size() == digits + 2 && value.starts_with("0x");
-  std::uint32_t result = 0;
-  for (std::size_t i = 2; ok && i < value.size(); ++i) {
-    int digit = hex_digit(value[i]);
-    if (digit < 0) {
-      ok = false;
-      break;
-    }
-    result = (result << 4) | static_cast<std::uint32_t>(digit);
-  }
-  if (!ok)
+  std::optional<std::uint64_t> result;
+  if (digits <= 8 && value.size() == digits + 2 && value.starts_with("0x"))
+    result = parse_hex_digits(value.substr(2));
+  if (!result)
     throw std::runtime_error(path + ": expected 0x and " + std::to_string(digits) +
                              " hex digits, found " + quoted(text));
-  return result;
+  return static_cast<std::uint32_t>(*result);
 }
 
 PciTopology scan_pci_topology(const std::string& sysfs_root) {
