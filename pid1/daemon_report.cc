@@ -1,7 +1,7 @@
 #include "pid1/daemon_report.h"
 
 #include "common/log_escape.h"
-#include "pid1/process_tree.h"
+#include "common/process_tree.h"
 
 namespace ccinit::pid1 {
 

@@ -6,7 +6,7 @@
 #include <unordered_map>
 
 #include "common/log_escape.h"
-#include "pid1/process_tree.h"
+#include "common/process_tree.h"
 
 namespace ccinit::pid1 {
 

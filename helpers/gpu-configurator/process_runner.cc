@@ -13,6 +13,7 @@
 #include "common/file_io.h"
 #include "common/pipe.h"
 #include "common/process.h"
+#include "common/process_tree.h"
 #include "common/sys_error.h"
 #include "common/wait_status.h"
 #include "helpers/gpu-configurator/syslog_watch.h"

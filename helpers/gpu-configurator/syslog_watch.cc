@@ -17,39 +17,7 @@ namespace ccinit::gpu {
 namespace {
 // A line longer than this is kept only in part: a flood must not grow the helper's memory.
 constexpr std::size_t kMaxLine = 4096;
-// Enough for any real process tree; a loop in a racing /proc read must still end.
-constexpr int kMaxAncestors = 64;
-
-// The parent pid from /proc/<pid>/stat, or nullopt when the process is gone.
-std::optional<pid_t> parent_of(pid_t pid) {
-  std::optional<std::string> stat = read_file_if_exists("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  // "pid (comm) state ppid ...": comm may hold anything, so parse after its last ')'.
-  const auto close = stat->rfind(')');
-  if (close == std::string::npos || close + 4 > stat->size()) return std::nullopt;
-  const char* begin = stat->data() + close + 4;  // after ") S "
-  pid_t parent = 0;
-  if (std::from_chars(begin, stat->data() + stat->size(), parent).ec != std::errc())
-    return std::nullopt;
-  return parent;
-}
 }  // namespace
-
-bool is_same_or_descendant(pid_t pid, pid_t ancestor) {
-  if (ancestor <= 0) return false;
-  for (int i = 0; i < kMaxAncestors && pid > 1; ++i) {
-    if (pid == ancestor) return true;
-    std::optional<pid_t> parent;
-    try {
-      parent = parent_of(pid);
-    } catch (const SysError&) {
-      return false;
-    }
-    if (!parent) return false;
-    pid = *parent;
-  }
-  return false;
-}
 
 std::optional<pid_t> SyslogWatch::sender_of(std::string_view line) {
   const auto space = line.find(' ');

@@ -50,8 +50,4 @@ class SyslogWatch {
   std::deque<std::string> recent_;
 };
 
-// Whether `pid` is `ancestor` or one of its descendants, by the parent chain in /proc (a
-// daemon forked by its launcher while the launcher still runs).
-bool is_same_or_descendant(pid_t pid, pid_t ancestor);
-
 }  // namespace ccinit::gpu

@@ -1,4 +1,4 @@
-// What PID 1 accepts of a helper's "daemon started" reports, and how it reads /proc.
+// What PID 1 accepts of a helper's "daemon started" reports.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -6,8 +6,8 @@
 #include <set>
 
 #include "common/process.h"
+#include "common/process_tree.h"
 #include "pid1/daemon_report.h"
-#include "pid1/process_tree.h"
 
 namespace ccinit::pid1 {
 namespace {
@@ -94,25 +94,6 @@ TEST_F(DaemonReportTest, ADeadOrAlreadyKnownPidIsRefused) {
   ASSERT_TRUE(daemon.kill_and_reap());
   EXPECT_EQ(check_daemon_report("d", pid, context()),
             "daemon d (pid " + std::to_string(pid) + ") is not running");
-}
-
-TEST(ProcStat, TheCommMayHoldParenthesesAndSpaces) {
-  auto entry = parse_proc_stat("42 (a) b (c)) S 7 42 42 0 -1");
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->pid, 42);
-  EXPECT_EQ(entry->comm, "a) b (c)");
-  EXPECT_EQ(entry->state, 'S');
-  EXPECT_EQ(entry->ppid, 7);
-  EXPECT_FALSE(parse_proc_stat("42 (x"));
-  EXPECT_FALSE(parse_proc_stat("x (y) S 1 1"));
-  EXPECT_FALSE(parse_proc_stat("42 (y) S"));
-}
-
-TEST(ProcStat, ReadsThisProcess) {
-  auto entry = read_proc_entry(::getpid());
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->ppid, ::getppid());
-  EXPECT_TRUE(entry->alive());
 }
 
 }  // namespace

@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-// What PID 1 reads of other processes from /proc, to check a helper's daemon reports and to
-// find what a helper left running.
-namespace ccinit::pid1 {
+// What ccinit reads of other processes from /proc: PID 1 to check a helper's daemon reports
+// and to find what a helper left running, gpu-configurator to tell whether a syslog line
+// came from the daemon it started.
+namespace ccinit {
 
 struct ProcEntry {
   pid_t pid = 0;
@@ -29,4 +30,8 @@ std::vector<ProcEntry> list_processes();
 // last ')' (it may contain both, and spaces). nullopt when malformed.
 std::optional<ProcEntry> parse_proc_stat(std::string_view text);
 
-}  // namespace ccinit::pid1
+// Whether `pid` is `ancestor` or one of its descendants, by the parent chain in /proc (at
+// most 64 generations, so a racing read cannot loop). False when either is gone.
+bool is_same_or_descendant(pid_t pid, pid_t ancestor);
+
+}  // namespace ccinit

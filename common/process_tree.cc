@@ -1,4 +1,4 @@
-#include "pid1/process_tree.h"
+#include "common/process_tree.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
-namespace ccinit::pid1 {
+namespace ccinit {
 
 namespace {
 
@@ -72,4 +72,16 @@ std::vector<ProcEntry> list_processes() {
   return entries;
 }
 
-}  // namespace ccinit::pid1
+bool is_same_or_descendant(pid_t pid, pid_t ancestor) {
+  constexpr int kMaxGenerations = 64;
+  if (ancestor <= 0) return false;
+  for (int generation = 0; generation < kMaxGenerations && pid > 0; ++generation) {
+    if (pid == ancestor) return true;
+    const std::optional<ProcEntry> entry = read_proc_entry(pid);
+    if (!entry) return false;
+    pid = entry->ppid;
+  }
+  return false;
+}
+
+}  // namespace ccinit
