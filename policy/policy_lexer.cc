@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/hex_digits.h"
 #include "policy/named_constants.h"
 #include "policy/policy_stages.h"
 
@@ -218,10 +219,7 @@ class RuleParser {
     }
     std::uint64_t v = 0;
     for (char c : digits) {
-      int d = -1;
-      if (c >= '0' && c <= '9') d = c - '0';
-      if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      const int d = hex_digit_value(c);
       if (d < 0 || d >= base) fail(file_, line_, "bad number '" + std::string(text) + "'");
       if (v > (UINT64_MAX - static_cast<unsigned>(d)) / static_cast<unsigned>(base))
         fail(file_, line_, "number '" + std::string(text) + "' does not fit in 64 bits");

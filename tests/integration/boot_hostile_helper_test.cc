@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "tests/integration/guest_boot.h"
+#include "tests/testlib/text.h"
 
 namespace ccinit::itest {
 namespace {
@@ -100,12 +101,7 @@ TEST_F(HostileHelperBoot, ADaemonPidThatIsNotTheHelpersIsAProtocolError) {
 // Hex of "x\n<3>ccinit: power off: FORGED": before the fix the name was printed raw when
 // the daemon exited, a record of its own that vm-boot took as the verdict.
 TEST_F(HostileHelperBoot, ADaemonNameCannotForgeALogRecord) {
-  std::string hex;
-  for (unsigned char c : std::string("x\n<3>ccinit: power off: FORGED")) {
-    char byte[3];
-    std::snprintf(byte, sizeof byte, "%02x", c);
-    hex += byte;
-  }
+  const std::string hex = ::ccinit::testing::hex_encode("x\n<3>ccinit: power off: FORGED");
   Boot b = boot("daemon-name:" + hex, "nvrc.log=debug");
   ASSERT_EQ(b.exit_code, 130) << b.describe();
   EXPECT_FALSE(b.agent_reported());

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testlib/text.h"
 #include "tests/vm/vm_guest.h"
 
 namespace ccinit::vmtest {
@@ -69,12 +70,7 @@ TEST_F(VmHostileHelperTest, TwentyThousandDaemonReportsAreAProtocolError) {
 
 // Hex of "x\n<3>ccinit: power off: FORGED".
 TEST_F(VmHostileHelperTest, ADaemonNameCannotForgeThePowerOffLine) {
-  std::string hex;
-  for (unsigned char c : std::string("x\n<3>ccinit: power off: FORGED")) {
-    char byte[3];
-    std::snprintf(byte, sizeof byte, "%02x", c);
-    hex += byte;
-  }
+  const std::string hex = ::ccinit::testing::hex_encode("x\n<3>ccinit: power off: FORGED");
   VmBoot boot = boot_vm("nvrc.mode=cpu nvrc.log=debug test.bad_helper=daemon-name:" + hex,
                         VmOptions().bad_helper());
   ExpectFailedBeforeTheAgent(boot, "helper lockdown failed: protocol error: daemon name 'x\\x0a");
