@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "helpers/gpu-configurator/tool_runner.h"
+#include "helpers/gpu-configurator/gpu_steps.h"
 #include "helpers/runtime/reporter.h"
 #include "proto/ccinit.pb.h"
 

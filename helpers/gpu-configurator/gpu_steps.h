@@ -2,12 +2,17 @@
 
 #include <string>
 
-#include "helpers/gpu-configurator/tool_runner.h"
+#include "common/tool_runner.h"
 #include "helpers/runtime/reporter.h"
 #include "proto/ccinit.pb.h"
 
 // GPU mode's steps, in the order issue 4 lists them, each a progress step and each fatal.
 namespace ccinit::gpu {
+
+using tools::Command;
+using tools::Readiness;
+using tools::ToolResult;
+using tools::ToolRunner;
 
 // NVRC's tool paths.
 inline constexpr char kModprobe[] = "/sbin/modprobe";

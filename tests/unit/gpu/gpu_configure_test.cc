@@ -7,15 +7,15 @@
 #include <stdexcept>
 
 #include "common/cmdline_config.h"
-#include "tests/unit/gpu/gpu_fake_runner.h"
+#include "tests/unit/fake_tool_runner.h"
 #include "tests/unit/gpu/gpu_fake_sysfs.h"
 #include "tests/unit/helpers/recording_reporter.h"
 
 namespace ccinit::gpu {
 namespace {
 
+using ccinit::testing::FakeRunner;
 using ccinit::testing::RecordingReporter;
-using testing::FakeRunner;
 using Calls = std::vector<std::string>;
 
 class GpuConfigure : public testing::FakeSysfs {
@@ -30,7 +30,7 @@ class GpuConfigure : public testing::FakeSysfs {
     request.set_dry_run(dry_run);
     try {
       if (dry_run) {
-        DryRunRunner dry(reporter_);
+        tools::DryRunRunner dry([this](const std::string& line) { reporter_.info(line); });
         configure(request, reporter_, HostPaths{root(), dev_.string()}, dry);
       } else {
         configure(request, reporter_, HostPaths{root(), dev_.string()}, runner_);

@@ -5,14 +5,14 @@
 #include <stdexcept>
 
 #include "common/cmdline_config.h"
-#include "tests/unit/gpu/gpu_fake_runner.h"
+#include "tests/unit/fake_tool_runner.h"
 #include "tests/unit/helpers/recording_reporter.h"
 
 namespace ccinit::gpu {
 namespace {
 
 using ccinit::testing::RecordingReporter;
-using testing::FakeRunner;
+using ccinit::testing::FakeRunner;
 using Calls = std::vector<std::string>;
 
 const char kModprobeOneGpu[] = "/sbin/modprobe nvidia NVreg_NvLinkDisable=1";

@@ -3,16 +3,18 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/wait_status.h"
-#include "helpers/runtime/reporter.h"
 
-// How the GPU steps run NVIDIA's tools. An interface so unit tests check the step sequence
-// without processes; ProcessRunner (process_runner.h) is the real one, DryRunRunner reports.
-namespace ccinit::gpu {
+// How gpu-configurator and fabric-launcher run NVIDIA's tools. An interface so unit tests
+// check the step sequence without processes; ProcessRunner (process_runner.h) is the real one,
+// DryRunRunner reports.
+namespace ccinit::tools {
 
 struct Command {
   std::string path;               // absolute, e.g. /bin/nvidia-smi (argv[0] too)
@@ -59,14 +61,15 @@ class ToolRunner {
 // Runs nothing: logs "would run: <command>" and reports success (pid 0, no output).
 class DryRunRunner : public ToolRunner {
  public:
-  explicit DryRunRunner(helper::Reporter& reporter) : reporter_(reporter) {}
+  // `say` gets each "would run: ..." line (the helper passes its reporter's info).
+  explicit DryRunRunner(std::function<void(const std::string&)> say) : say_(std::move(say)) {}
   ToolResult run(const Command& command, bool capture) override;
   pid_t start(const Command& command) override;
   pid_t start_and_wait(const Command& command, const Readiness& readiness) override;
   std::optional<std::string> check_running(pid_t) override { return std::nullopt; }
 
  private:
-  helper::Reporter& reporter_;
+  std::function<void(const std::string&)> say_;
 };
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

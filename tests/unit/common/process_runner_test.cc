@@ -1,4 +1,4 @@
-#include "helpers/gpu-configurator/process_runner.h"
+#include "common/process_runner.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 #include "tests/testlib/temp_dir.h"
 
 // The real runner on real child processes: /bin/sh scripts stand in for the tools.
-namespace ccinit::gpu {
+namespace ccinit::tools {
 namespace {
 
 using ccinit::testing::TempDir;
@@ -276,4 +276,4 @@ TEST_F(ProcessRunnerTest, HealthOfStartedDaemons) {
 }
 
 }  // namespace
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

@@ -5,9 +5,9 @@
 
 #include "common/process.h"
 #include "common/unique_fd.h"
-#include "helpers/gpu-configurator/tool_runner.h"
+#include "common/tool_runner.h"
 
-namespace ccinit::gpu {
+namespace ccinit::tools {
 
 struct ProcessRunnerOptions {
   // Tool output goes to /dev/kmsg at nvrc.log=debug, like NVRC, else to /dev/null.
@@ -45,4 +45,4 @@ class ProcessRunner : public ToolRunner {
   UniqueFd output_;
 };
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

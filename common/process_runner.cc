@@ -1,4 +1,4 @@
-#include "helpers/gpu-configurator/process_runner.h"
+#include "common/process_runner.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,9 +16,9 @@
 #include "common/process_tree.h"
 #include "common/sys_error.h"
 #include "common/wait_status.h"
-#include "helpers/gpu-configurator/syslog_watch.h"
+#include "common/syslog_watch.h"
 
-namespace ccinit::gpu {
+namespace ccinit::tools {
 
 namespace {
 
@@ -197,4 +197,4 @@ std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
   return std::nullopt;
 }
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

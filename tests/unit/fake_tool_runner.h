@@ -6,9 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "helpers/gpu-configurator/tool_runner.h"
+#include "common/tool_runner.h"
 
-namespace ccinit::gpu::testing {
+namespace ccinit::testing {
+
+using tools::Command;
+using tools::Readiness;
+using tools::ToolResult;
+using tools::ToolRunner;
 
 // Records every command instead of running it. Results are looked up by command text;
 // daemons get pids 100, 101, ...; nvidia-persistenced's readiness is whatever `persistenced`
@@ -51,4 +56,4 @@ class FakeRunner : public ToolRunner {
   pid_t next_pid = 100;
 };
 
-}  // namespace ccinit::gpu::testing
+}  // namespace ccinit::testing

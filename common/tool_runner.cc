@@ -1,8 +1,8 @@
-#include "helpers/gpu-configurator/tool_runner.h"
+#include "common/tool_runner.h"
 
 #include <sys/wait.h>
 
-namespace ccinit::gpu {
+namespace ccinit::tools {
 
 std::string Command::text() const {
   std::string out = path;
@@ -15,20 +15,20 @@ bool ToolResult::ok() const {
 }
 
 ToolResult DryRunRunner::run(const Command& command, bool) {
-  reporter_.info("would run: " + command.text());
+  say_("would run: " + command.text());
   return {};
 }
 
 pid_t DryRunRunner::start(const Command& command) {
-  reporter_.info("would start: " + command.text());
+  say_("would start: " + command.text());
   return 0;
 }
 
 pid_t DryRunRunner::start_and_wait(const Command& command, const Readiness& readiness) {
-  reporter_.info("would start: " + command.text() + " and wait up to " +
-                 std::to_string(readiness.timeout.count() / 1000) +
-                 " s for its launcher to exit 0 or '" + readiness.syslog_line + "' in syslog");
+  say_("would start: " + command.text() + " and wait up to " +
+       std::to_string(readiness.timeout.count() / 1000) + " s for its launcher to exit 0 or '" +
+       readiness.syslog_line + "' in syslog");
   return 0;
 }
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

@@ -1,4 +1,4 @@
-#include "helpers/gpu-configurator/syslog_watch.h"
+#include "common/syslog_watch.h"
 
 #include <fcntl.h>
 #include <sys/inotify.h>
@@ -12,7 +12,7 @@
 #include "common/file_io.h"
 #include "common/sys_error.h"
 
-namespace ccinit::gpu {
+namespace ccinit::tools {
 
 namespace {
 // A line longer than this is kept only in part: a flood must not grow the helper's memory.
@@ -116,4 +116,4 @@ std::string SyslogWatch::last_lines() const {
   return out;
 }
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools

@@ -11,7 +11,7 @@
 
 #include "common/unique_fd.h"
 
-namespace ccinit::gpu {
+namespace ccinit::tools {
 
 // Follows the syslog file PID 1 writes (<dir>/syslog.log, renamed to syslog.log.1 when it
 // reaches its cap) through inotify on the directory, so a readiness line is seen as soon as
@@ -50,4 +50,4 @@ class SyslogWatch {
   std::deque<std::string> recent_;
 };
 
-}  // namespace ccinit::gpu
+}  // namespace ccinit::tools
