@@ -605,6 +605,12 @@ std::string_view log_level_name(wire::LogLevel level) {
   return "unknown";
 }
 
+std::string_view rail_policy_name(wire::RailPolicy policy) {
+  for (const auto& [name, value] : kRailPolicies)
+    if (value == policy) return name;
+  return "unset";
+}
+
 std::string describe_config(const wire::Config& config) {
   constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
   std::string out;
@@ -629,8 +635,8 @@ std::string describe_config(const wire::Config& config) {
   line("nvrc.uvm.persistence.mode", on_off(config.uvm_persistence_mode()));
   line("nvrc.dcgm", on_off(config.dcgm()));
   if (config.has_fm_mode()) line("nvrc.fm.mode", std::to_string(config.fm_mode()));
-  for (const auto& [name, value] : kRailPolicies)
-    if (value == config.fm_rail_policy()) line("nvrc.fm.rail.policy", name);
+  if (config.fm_rail_policy() != wire::RAIL_POLICY_UNSET)
+    line("nvrc.fm.rail.policy", rail_policy_name(config.fm_rail_policy()));
   // Names come from a validated command line, but a Config can also arrive off the wire.
   for (const wire::HelperTimeout& timeout : config.timeouts())
     line(std::string(kTimeoutPrefix) + escape_for_log(timeout.name(), kNoLimit),

@@ -21,7 +21,8 @@ class ConfigError : public std::runtime_error {
 };
 
 // The daemons whose readiness wait has a timeout of its own, nvrc.timeout.<name>.
-inline constexpr std::array<std::string_view, 1> kDaemonTimeoutNames = {"persistenced"};
+inline constexpr std::array<std::string_view, 3> kDaemonTimeoutNames = {"persistenced",
+                                                                        "fabricmanager", "nvlsm"};
 inline constexpr std::uint32_t kMaxTimeoutSeconds = 86400;
 
 // The <name>s accepted in nvrc.timeout.<name>=SECONDS, in this order: the helpers of
@@ -45,6 +46,8 @@ std::uint32_t timeout_seconds(const wire::Config& config, std::string_view name,
 // The nvrc.mode / nvrc.log spelling of a value ("nvswitch-nvl4", "debug").
 std::string_view mode_name(wire::Mode mode);
 std::string_view log_level_name(wire::LogLevel level);
+// "greedy", "symmetric", or "unset".
+std::string_view rail_policy_name(wire::RailPolicy policy);
 // One `key=value` line per effective setting, using the command-line names, in a fixed
 // order; optional settings that are not set are left out. For dry runs and the boot log.
 std::string describe_config(const wire::Config& config);

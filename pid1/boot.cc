@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "common/cmdline_config.h"
+#include "common/detected_mode.h"
 #include "common/file_io.h"
 #include "common/log_escape.h"
 #include "common/sys_error.h"
@@ -35,6 +36,7 @@ class Boot {
 
  private:
   void run_step(const HelperStep& step);
+  void accept_detection(const HelperStep& step, const std::optional<wire::Detected>& detected);
   wire::Config read_config();
   [[noreturn]] void supervise_agent(Child agent);
   void on_exit(const Exit& exit, std::optional<int>& agent_status);
@@ -45,17 +47,46 @@ class Boot {
   UniqueFd signal_fd_;
   std::optional<SyslogSink> syslog_;
   wire::Config config_;
+  std::optional<wire::Detected> detected_;  // gpu-configurator's, once it ran
 };
 
 void Boot::run_step(const HelperStep& step) {
+  if (step.when != StepCondition::kAlways) {
+    // The plan puts every conditional step after the detecting one.
+    if (!detected_)
+      fail("boot plan error: " + step.name + " depends on a detection that never ran");
+    if (!step_runs(step.when, *detected_)) {
+      log_.logger().info("skipping {}: detected {}", step.name, describe_detected(*detected_));
+      return;
+    }
+  }
   HelperInvocation invocation{step.name, step.path, step.timeout, {}};
   *invocation.request.mutable_config() = config_;
+  invocation.request.set_stage(step.stage);
+  if (detected_) *invocation.request.mutable_detected() = *detected_;
   HelperOutcome outcome =
       run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
   if (outcome.kind == OutcomeKind::kInterrupted)
     power_off_orderly("received " + signal_name(outcome.shutdown_signal), PowerOffKind::kRequested,
                       signal_fd_.get(), reaper_, log_);
   if (!outcome.ok()) fail("helper " + step.name + " failed: " + describe_outcome(outcome));
+  if (step.detects)
+    accept_detection(step, outcome.detected);
+  else if (outcome.detected)
+    fail("helper " + step.name +
+         " failed: sent a mode detection, which only its detecting step may");
+}
+
+void Boot::accept_detection(const HelperStep& step, const std::optional<wire::Detected>& detected) {
+  if (!detected)
+    fail("helper " + step.name + " failed: succeeded without sending the detected mode");
+  try {
+    check_detected(config_, *detected);
+  } catch (const DetectedError& e) {
+    fail("helper " + step.name + " failed: " + e.what());
+  }
+  detected_ = *detected;
+  log_.logger().info("detected {}", describe_detected(*detected_));
 }
 
 wire::Config Boot::read_config() {

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "common/cmdline_config.h"
+#include "common/detected_mode.h"
 #include "common/text_lines.h"
 
 namespace ccinit::pid1 {
@@ -11,50 +12,133 @@ namespace ccinit::pid1 {
 namespace {
 
 HelperStep step(const HelperInfo& helper, std::uint32_t timeout_seconds) {
-  return {std::string(helper.name), helper_path(helper), std::string(helper.purpose),
-          std::chrono::seconds(timeout_seconds)};
+  return {.name = std::string(helper.name),
+          .path = helper_path(helper),
+          .purpose = std::string(helper.purpose),
+          .timeout = std::chrono::seconds(timeout_seconds)};
 }
 
-HelperStep planned_step(const wire::Config& config, std::string_view name) {
-  const HelperInfo& helper = helper_info(name);
-  return step(helper, timeout_seconds(config, name, helper.default_timeout_seconds));
+// One planned run of a helper: the table's purpose unless the step does only part of it.
+struct Planned {
+  std::string_view name;
+  wire::Stage stage = wire::STAGE_MAIN;
+  StepCondition when = StepCondition::kAlways;
+  bool detects = false;
+  std::string_view purpose = {};
+};
+
+constexpr std::string_view kGpuAfterFabric =
+    "GPU mode once the fabric is up: start nvidia-persistenced and the configured tools, "
+    "generate the CDI spec, verify confidential computing";
+
+// Which kernel modules gpu-configurator loads before the fabric-launcher runs: the fabric
+// services need the driver (NVLink 4) or the InfiniBand stack (NVLink 5), and the
+// fabric-launcher may not load modules itself.
+std::string_view fabric_modules_purpose(wire::Mode mode) {
+  switch (mode) {
+    case wire::MODE_NVSWITCH_NVL4:
+      return "check the PCI topology against the mode; load nvidia and nvidia-uvm";
+    case wire::MODE_NVSWITCH_NVL5:
+      return "check the PCI topology against the mode; load nvidia, nvidia-uvm, ib_umad and "
+             "mlx5_ib";
+    case wire::MODE_SERVICEVM_NVL4:
+      return "check the PCI topology against the mode; load nvidia";
+    default:
+      return "check the PCI topology against the mode; load ib_umad and mlx5_ib (never nvidia)";
+  }
 }
 
 // The helpers a mode runs after the command line, in order.
-std::vector<std::string_view> helpers_for_mode(wire::Mode mode) {
+std::vector<Planned> helpers_for_mode(wire::Mode mode) {
   switch (mode) {
     case wire::MODE_CPU:
-      return {"lockdown"};
-    case wire::MODE_AUTO:
+      return {{"lockdown"}};
     case wire::MODE_GPU:
-      return {"gpu-configurator", "lockdown"};
+      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true}, {"lockdown"}};
+    case wire::MODE_AUTO:
+      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+               "detect the mode from the PCI topology and load the kernel modules it needs; "
+               "without an NVLink fabric, also the rest of GPU mode (nvidia-persistenced, the "
+               "configured tools, the CDI spec, confidential computing check)"},
+              {"fabric-launcher", wire::STAGE_MAIN, StepCondition::kFabric},
+              {"gpu-configurator", wire::STAGE_AFTER_FABRIC, StepCondition::kGpusWithFabric, false,
+               kGpuAfterFabric},
+              {"lockdown"}};
+    case wire::MODE_NVSWITCH_NVL4:
+    case wire::MODE_NVSWITCH_NVL5:
+      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+               fabric_modules_purpose(mode)},
+              {"fabric-launcher"},
+              {"gpu-configurator", wire::STAGE_AFTER_FABRIC, StepCondition::kAlways, false,
+               kGpuAfterFabric},
+              {"lockdown"}};
+    case wire::MODE_SERVICEVM_NVL4:
+    case wire::MODE_SERVICEVM_NVL5:
+      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+               fabric_modules_purpose(mode)},
+              {"fabric-launcher"},
+              {"lockdown"}};
     default:
-      throw ConfigError("nvrc.mode=" + std::string(mode_name(mode)) +
-                        ": fabric modes are not implemented yet (use cpu, gpu or auto)");
+      throw ConfigError("nvrc.mode: unknown mode " + std::to_string(mode));
   }
+}
+
+HelperStep planned_step(const wire::Config& config, const Planned& planned) {
+  const HelperInfo& helper = helper_info(planned.name);
+  HelperStep out =
+      step(helper, timeout_seconds(config, planned.name, helper.default_timeout_seconds));
+  if (!planned.purpose.empty()) out.purpose = std::string(planned.purpose);
+  out.stage = planned.stage;
+  out.when = planned.when;
+  out.detects = planned.detects;
+  return out;
 }
 
 // Which helper's run a daemon's readiness timeout belongs to.
 std::string_view owner_of_daemon_timeout(std::string_view daemon) {
   if (daemon == "persistenced") return "gpu-configurator";
+  if (daemon == "fabricmanager" || daemon == "nvlsm") return "fabric-launcher";
   return {};
 }
 
 // An nvrc.timeout.<name> for a helper this plan does not run would be accepted and shown
 // but do nothing: refuse it instead.
-void check_timeouts_act(const wire::Config& config, std::span<const std::string_view> planned) {
+void check_settings_act(const wire::Config& config, std::span<const Planned> planned) {
   auto runs = [&](std::string_view name) {
-    return std::find(planned.begin(), planned.end(), name) != planned.end();
+    return std::any_of(planned.begin(), planned.end(),
+                       [&](const Planned& p) { return p.name == name; });
   };
+  const std::string mode = "nvrc.mode=" + std::string(mode_name(config.mode()));
+  if (!runs("fabric-launcher")) {
+    if (config.has_fm_mode())
+      throw ConfigError("nvrc.fm.mode=" + std::to_string(config.fm_mode()) +
+                        ": has no effect with " + mode + ", which starts no Fabric Manager");
+    if (config.fm_rail_policy() != wire::RAIL_POLICY_UNSET)
+      throw ConfigError(
+          "nvrc.fm.rail.policy=" + std::string(rail_policy_name(config.fm_rail_policy())) +
+          ": has no effect with " + mode + ", which starts no Fabric Manager");
+  }
   for (const wire::HelperTimeout& timeout : config.timeouts()) {
     const std::string_view owner = find_helper(timeout.name()) != nullptr
                                        ? std::string_view(timeout.name())
                                        : owner_of_daemon_timeout(timeout.name());
     if (runs(owner)) continue;
     throw ConfigError("nvrc.timeout." + timeout.name() + "=" + std::to_string(timeout.seconds()) +
-                      ": has no effect with nvrc.mode=" + std::string(mode_name(config.mode())) +
-                      ", which does not run " + std::string(owner.empty() ? "it" : owner));
+                      ": has no effect with " + mode + ", which does not run " +
+                      std::string(owner.empty() ? "it" : owner));
   }
+}
+
+std::string_view condition_text(StepCondition when) {
+  switch (when) {
+    case StepCondition::kAlways:
+      break;
+    case StepCondition::kFabric:
+      return "; only when gpu-configurator finds an NVLink fabric";
+    case StepCondition::kGpusWithFabric:
+      return "; only when gpu-configurator finds GPUs with an NVLink fabric";
+  }
+  return "";
 }
 
 }  // namespace
@@ -68,11 +152,23 @@ std::vector<HelperStep> helpers_before_cmdline() {
 }
 
 std::vector<HelperStep> helpers_after_cmdline(const wire::Config& config) {
-  const std::vector<std::string_view> names = helpers_for_mode(config.mode());
-  check_timeouts_act(config, names);
+  const std::vector<Planned> planned = helpers_for_mode(config.mode());
+  check_settings_act(config, planned);
   std::vector<HelperStep> steps;
-  for (std::string_view name : names) steps.push_back(planned_step(config, name));
+  for (const Planned& p : planned) steps.push_back(planned_step(config, p));
   return steps;
+}
+
+bool step_runs(StepCondition when, const wire::Detected& detected) {
+  switch (when) {
+    case StepCondition::kAlways:
+      return true;
+    case StepCondition::kFabric:
+      return has_fabric(detected);
+    case StepCondition::kGpusWithFabric:
+      return has_fabric(detected) && detected.gpus() > 0;
+  }
+  return false;
 }
 
 std::string describe_plan(const wire::Config& config) {
@@ -88,7 +184,7 @@ std::string describe_plan(const wire::Config& config) {
   int n = 1;
   for (const auto& s : steps)
     out += "  " + std::to_string(n++) + ". " + s.path + ": " + s.purpose + " (timeout " +
-           std::to_string(s.timeout.count()) + " s)\n";
+           std::to_string(s.timeout.count()) + " s)" + std::string(condition_text(s.when)) + "\n";
   out += "  " + std::to_string(n) + ". " + std::string(kAgentPath) +
          " as a child of PID 1: RLIMIT_NOFILE 1048576, oom_score_adj -997, clean environment; "
          "power off when it exits\n";

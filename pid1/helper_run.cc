@@ -422,6 +422,7 @@ HelperOutcome HelperSupervisor::judge() {
     out.kind = OutcomeKind::kNoResult;
   } else {
     out.kind = OutcomeKind::kOk;
+    if (result->has_detected()) out.detected = result->detected();
   }
   return out;
 }

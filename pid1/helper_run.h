@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "pid1/log.h"
@@ -33,6 +34,7 @@ struct HelperOutcome {
   int shutdown_signal = 0;
   std::string last_output;  // the helper's last line of stdout/stderr, escaped
   std::chrono::seconds timeout{0};
+  std::optional<wire::Detected> detected;  // kOk only: the mode decision the helper sent
 
   bool ok() const { return kind == OutcomeKind::kOk; }
 };

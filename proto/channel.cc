@@ -34,11 +34,12 @@ void HelperChannel::send(const Event& event) {
   write_event(event);
 }
 
-void HelperChannel::send_result(bool ok, const std::string& error) {
+void HelperChannel::send_result(bool ok, const std::string& error, const Detected* detected) {
   if (result_sent_) throw ProtocolError("a second result");
   Event event;
   event.mutable_result()->set_ok(ok);
   event.mutable_result()->set_error(error);
+  if (ok && detected != nullptr) *event.mutable_result()->mutable_detected() = *detected;
   result_sent_ = true;
   write_event(event);
 }

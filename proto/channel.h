@@ -28,7 +28,8 @@ class HelperChannel {
   // Sends a non-result event. Throws ProtocolError once the result has been sent.
   void send(const Event& event);
   // Sends the final result; a second call throws.
-  void send_result(bool ok, const std::string& error);
+  // `detected` goes only with ok.
+  void send_result(bool ok, const std::string& error, const Detected* detected = nullptr);
   bool result_sent() const { return result_sent_; }
 
  private:

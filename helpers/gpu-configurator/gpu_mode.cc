@@ -29,7 +29,8 @@ bool nothing_found(const PciTopology& t) {
   return t.gpus == 0 && t.nvswitches == 0 && t.sw_mng == 0;
 }
 
-// The nvrc.mode value naming `d`, for comparing an explicit mode with what is there.
+}  // namespace
+
 wire::Mode mode_of(const ModeDecision& d) {
   switch (d.mode) {
     case GuestMode::kCpu:
@@ -45,21 +46,12 @@ wire::Mode mode_of(const ModeDecision& d) {
                                                 : wire::MODE_SERVICEVM_NVL5;
 }
 
+namespace {
+
 void apply_fabric_manager_overrides(const wire::Config& config, ModeDecision& d) {
   if (!d.has_fabric()) return;
   if (config.has_fm_mode()) d.fabric_mode = config.fm_mode();
   if (config.fm_rail_policy() != wire::RAIL_POLICY_UNSET) d.rail_policy = config.fm_rail_policy();
-}
-
-std::string_view rail_policy_name(wire::RailPolicy policy) {
-  switch (policy) {
-    case wire::RAIL_POLICY_GREEDY:
-      return "greedy";
-    case wire::RAIL_POLICY_SYMMETRIC:
-      return "symmetric";
-    default:
-      return "unset";
-  }
 }
 
 }  // namespace
@@ -78,6 +70,18 @@ std::string describe(const ModeDecision& d) {
       break;
   }
   return std::string(mode_name(mode_of(d))) + fabric_manager;
+}
+
+wire::Detected to_wire(const ModeDecision& d) {
+  wire::Detected out;
+  out.set_mode(mode_of(d));
+  out.set_gpus(d.gpus);
+  if (d.has_fabric()) {
+    out.set_fabric_mode(d.fabric_mode);
+    out.set_rail_policy(d.rail_policy);
+  }
+  for (const std::string& bdf : d.management_functions) out.add_management_functions(bdf);
+  return out;
 }
 
 ModeDecision decide_mode(const wire::Config& config, const PciTopology& t) {

@@ -43,6 +43,12 @@ struct ModeDecision {
 // PARTITION_RAIL_POLICY=greedy)", "servicevm-nvl5 (FABRIC_MODE=1, ...)", for messages.
 std::string describe(const ModeDecision& decision);
 
+// The nvrc.mode value naming `d` ("servicevm-nvl5" for the NVLink 5 service VM).
+wire::Mode mode_of(const ModeDecision& d);
+
+// `d` as PID 1 relays it to the helpers after gpu-configurator.
+wire::Detected to_wire(const ModeDecision& d);
+
 // Decides the mode. Auto: nothing NVIDIA is cpu; GPUs alone are gpu; a fabric with GPUs is gpu
 // mode with that fabric (FABRIC_MODE 0), a fabric without GPUs the service VM of its kind
 // (FABRIC_MODE 1), whatever the counts. An explicit nvrc.mode must match what that would find

@@ -69,17 +69,31 @@ void check_cc_status(const std::string& output, unsigned gpus) {
                            found);
 }
 
+void load_nvidia_modules(const GpuPlan& plan, ToolRunner& runner, helper::Reporter& reporter,
+                         bool with_uvm) {
+  // One GPU without a fabric has no NVLink peer: skip NVLink training.
+  Command nvidia{kModprobe, {"nvidia"}};
+  if (plan.disable_nvlink) nvidia.args.push_back("NVreg_NvLinkDisable=1");
+  run_step(runner, reporter, "modprobe-nvidia", nvidia);
+  if (with_uvm) run_step(runner, reporter, "modprobe-nvidia-uvm", {kModprobe, {"nvidia-uvm"}});
+}
+
+void load_infiniband_modules(ToolRunner& runner, helper::Reporter& reporter) {
+  run_step(runner, reporter, "modprobe-ib_umad", {kModprobe, {"ib_umad"}});
+  run_step(runner, reporter, "modprobe-mlx5_ib", {kModprobe, {"mlx5_ib"}});
+}
+
 void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
                    helper::Reporter& reporter) {
+  load_nvidia_modules(plan, runner, reporter);
+  run_gpu_daemons(config, plan, runner, reporter);
+}
+
+void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
+                     helper::Reporter& reporter) {
   std::vector<Daemon> daemons;
 
-  // 1. Kernel modules. One GPU has no NVLink peer: skip NVLink training.
-  Command nvidia{kModprobe, {"nvidia"}};
-  if (plan.gpus == 1) nvidia.args.push_back("NVreg_NvLinkDisable=1");
-  run_step(runner, reporter, "modprobe-nvidia", nvidia);
-  run_step(runner, reporter, "modprobe-nvidia-uvm", {kModprobe, {"nvidia-uvm"}});
-
-  // 2. nvidia-persistenced keeps the GPUs initialized; everything after needs it ready.
+  // 1. nvidia-persistenced keeps the GPUs initialized; everything after needs it ready.
   {
     helper::StepScope scope(reporter, "start-nvidia-persistenced");
     Command command{kPersistenced, {"--verbose"}};
@@ -101,7 +115,7 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
     scope.done();
   }
 
-  // 3. Clocks and power limit, when set.
+  // 2. Clocks and power limit, when set.
   if (config.has_smi_lmc())
     run_step(runner, reporter, "nvidia-smi-lmc",
              {kNvidiaSmi, {"-lmc", clock_text(config.smi_lmc())}});
@@ -112,7 +126,7 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
     run_step(runner, reporter, "nvidia-smi-pl",
              {kNvidiaSmi, {"-pl", std::to_string(config.smi_pl_watts())}});
 
-  // 4. DCGM: the exporter talks to this hostengine instead of embedding a second one.
+  // 3. DCGM: the exporter talks to this hostengine instead of embedding a second one.
   if (config.dcgm()) {
     start_daemon(runner, reporter, "nv-hostengine",
                  {kHostengine, {"--service-account", "nvidia-dcgm", "--home-dir", "/tmp"}}, daemons,
@@ -123,11 +137,11 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
         daemons, plan.dry_run);
   }
 
-  // 5. The CDI spec kata-agent waits for.
+  // 4. The CDI spec kata-agent waits for.
   run_step(runner, reporter, "nvidia-ctk-cdi-generate",
            {kNvidiaCtk, {"cdi", "generate", "--output=/var/run/cdi/nvidia.yaml"}});
 
-  // 6. A confidential guest must not hand out a GPU whose CC mode is off.
+  // 5. A confidential guest must not hand out a GPU whose CC mode is off.
   if (plan.confidential_guest) {
     const Command command{kNvidiaSmi, {"conf-compute", "-f"}};
     helper::StepScope scope(reporter, "check-cc-status");
@@ -143,12 +157,12 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
     scope.done();
   }
 
-  // 7. The GPUs' ready state, only when asked for.
+  // 6. The GPUs' ready state, only when asked for.
   if (config.has_smi_srs())
     run_step(runner, reporter, "nvidia-smi-conf-compute-srs",
              {kNvidiaSmi, {"conf-compute", "-srs", config.smi_srs() ? "1" : "0"}});
 
-  // 8. Nothing started may have died on the way.
+  // 7. Nothing started may have died on the way.
   helper::StepScope health(reporter, "health-check");
   for (const Daemon& daemon : daemons) {
     if (auto ended = runner.check_running(daemon.pid))

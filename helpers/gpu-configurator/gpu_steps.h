@@ -27,16 +27,29 @@ inline constexpr unsigned kDefaultPersistencedTimeoutSeconds = 600;
 
 struct GpuPlan {
   unsigned gpus = 0;
+  bool disable_nvlink = false;      // NVreg_NvLinkDisable=1: one GPU and no fabric
   bool confidential_guest = false;  // /dev/tdx_guest or /dev/sev-guest exists
   bool dry_run = false;             // the runner only reports; nothing to check afterwards
 };
 
-// Runs the GPU steps through `runner`: modprobe nvidia (NVreg_NvLinkDisable=1 for one GPU)
-// and nvidia-uvm, nvidia-persistenced (readiness), nvidia-smi -lmc/-lgc/-pl when set,
-// nv-hostengine and dcgm-exporter with nvrc.dcgm, nvidia-ctk cdi generate, the CC status
-// check in confidential guests, conf-compute -srs when nvrc.smi.srs is given, and a health
-// check of every daemon. Daemons are reported with Reporter::daemon_started. Throws
-// std::runtime_error naming the step's command on the first failure.
+// modprobe nvidia (NVreg_NvLinkDisable=1 when plan.disable_nvlink), then nvidia-uvm unless
+// `with_uvm` is false (the NVLink 4 service VM has no CUDA clients).
+void load_nvidia_modules(const GpuPlan& plan, ToolRunner& runner, helper::Reporter& reporter,
+                         bool with_uvm = true);
+
+// modprobe ib_umad, then mlx5_ib: NVLSM reaches an NVLink 5 fabric through them.
+void load_infiniband_modules(ToolRunner& runner, helper::Reporter& reporter);
+
+// The GPU daemons and tools, once the modules (and any fabric) are up: nvidia-persistenced
+// (readiness), nvidia-smi -lmc/-lgc/-pl when set, nv-hostengine and dcgm-exporter with
+// nvrc.dcgm, nvidia-ctk cdi generate, the CC status check in confidential guests,
+// conf-compute -srs when nvrc.smi.srs is given, and a health check of every daemon. Daemons
+// are reported with Reporter::daemon_started.
+void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
+                     helper::Reporter& reporter);
+
+// GPU mode without a fabric: load_nvidia_modules, then run_gpu_daemons. Every step throws
+// std::runtime_error naming its command on the first failure.
 void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
                    helper::Reporter& reporter);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/cmdline_config.h"
+#include "common/detected_mode.h"
 #include "common/file_io.h"
 #include "common/text_lines.h"
 #include "helpers/runtime/capabilities.h"
@@ -104,7 +105,8 @@ int protocol_main(const HelperSpec& spec) {
     error = e.what();
   }
   try {
-    channel.send_result(ok, clip_event_text(error));
+    const auto& detected = reporter.detected();
+    channel.send_result(ok, clip_event_text(error), detected ? &*detected : nullptr);
   } catch (const std::exception& e) {
     write_line(STDERR_FILENO, name + ": cannot send the result: " + e.what() +
                                   (ok ? "" : " (the error was: " + error + ")"));
@@ -218,6 +220,7 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
     return 1;
   }
   try {
+    if (reporter.detected()) reporter.info("detected: " + describe_detected(*reporter.detected()));
     reporter.result(true, "");
   } catch (const std::exception&) {
     return 1;

@@ -2,8 +2,10 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "proto/ccinit.pb.h"
 
@@ -21,6 +23,14 @@ class Reporter {
   void warn(std::string_view text) { log(wire::LOG_WARN, text); }
   void info(std::string_view text) { log(wire::LOG_INFO, text); }
   void debug(std::string_view text) { log(wire::LOG_DEBUG, text); }
+
+  // What gpu-configurator's mode detection decided: sent with a successful result, for PID
+  // 1 to relay to the helpers after it.
+  void set_detected(wire::Detected detected) { detected_ = std::move(detected); }
+  const std::optional<wire::Detected>& detected() const { return detected_; }
+
+ private:
+  std::optional<wire::Detected> detected_;
 };
 
 // Marks a step's start and end in the event stream (the end only when the step returns

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/cmdline_config.h"
+#include "common/detected_mode.h"
 #include "tests/unit/fake_tool_runner.h"
 #include "tests/unit/gpu/gpu_fake_sysfs.h"
 #include "tests/unit/helpers/recording_reporter.h"
@@ -28,6 +29,10 @@ class GpuConfigure : public testing::FakeSysfs {
     wire::Request request;
     *request.mutable_config() = parse_cmdline(cmdline);
     request.set_dry_run(dry_run);
+    return configure_request(request);
+  }
+  std::string configure_request(const wire::Request& request) {
+    const bool dry_run = request.dry_run();
     try {
       if (dry_run) {
         tools::DryRunRunner dry([this](const std::string& line) { reporter_.info(line); });
@@ -88,15 +93,98 @@ TEST_F(GpuConfigure, ConfidentialGuestsAreFoundByTheirGuestDevice) {
   }
 }
 
-TEST_F(GpuConfigure, FabricTopologyIsRefusedBeforeAnythingRuns) {
+// With a fabric the first run loads only the modules the fabric services need, and tells
+// PID 1 what it found; the fabric-launcher and the second run follow.
+TEST_F(GpuConfigure, Nvlink4GpuVmLoadsTheDriverAndStopsForTheFabric) {
   add_gpus(8);
   add_nvswitches(4);
-  EXPECT_EQ(configure_with(""),
-            "found 8 NVIDIA GPU(s), 4 NVSwitch(es), 0 Mellanox SW_MNG function(s): gpu mode with "
-            "an NVLink 4 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=greedy) needs "
-            "fabric-launcher, not implemented yet");
-  EXPECT_TRUE(runner_.calls.empty());
-  EXPECT_FALSE(reporter_.has("step detect-mode done"));
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe nvidia", "/sbin/modprobe nvidia-uvm"}));
+  ASSERT_TRUE(reporter_.detected());
+  EXPECT_EQ(reporter_.detected()->mode(), wire::MODE_NVSWITCH_NVL4);
+  EXPECT_EQ(reporter_.detected()->gpus(), 8u);
+  EXPECT_EQ(reporter_.detected()->fabric_mode(), 0u);
+  EXPECT_EQ(reporter_.detected()->rail_policy(), wire::RAIL_POLICY_GREEDY);
+  EXPECT_TRUE(reporter_.has(
+      "info: found 8 NVIDIA GPU(s), 4 NVSwitch(es), 0 Mellanox SW_MNG function(s): gpu mode "
+      "with an NVLink 4 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=greedy); the "
+      "fabric-launcher starts the fabric after these modules"));
+}
+
+TEST_F(GpuConfigure, OneGpuOfAFabricPartitionKeepsItsNvlinks) {
+  add_gpus(1);
+  add_nvswitches(4);
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe nvidia", "/sbin/modprobe nvidia-uvm"}));
+}
+
+TEST_F(GpuConfigure, Nvlink5GpuVmAlsoLoadsTheInfinibandStack) {
+  add_gpus(8);
+  add_connectx_management_port("c1");
+  add_connectx_management_port("c2");
+  add_workload_nic("05");
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe nvidia", "/sbin/modprobe nvidia-uvm",
+                                  "/sbin/modprobe ib_umad", "/sbin/modprobe mlx5_ib"}));
+  ASSERT_TRUE(reporter_.detected());
+  EXPECT_EQ(reporter_.detected()->mode(), wire::MODE_NVSWITCH_NVL5);
+  EXPECT_EQ(reporter_.detected()->rail_policy(), wire::RAIL_POLICY_SYMMETRIC);
+  EXPECT_EQ(std::vector<std::string>(reporter_.detected()->management_functions().begin(),
+                                     reporter_.detected()->management_functions().end()),
+            (Calls{"0000:c1:00.0", "0000:c1:00.1", "0000:c2:00.0", "0000:c2:00.1"}));
+}
+
+TEST_F(GpuConfigure, ServiceVmsLoadOnlyWhatTheirFabricNeeds) {
+  add_nvswitches(4);
+  EXPECT_EQ(configure_with("nvrc.mode=servicevm-nvl4"), "");
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe nvidia"}));
+  EXPECT_EQ(reporter_.detected()->fabric_mode(), 1u);
+
+  std::filesystem::remove_all(root_ / "bus/pci/devices");
+  std::filesystem::remove_all(root_ / "devices");
+  SetUp();
+  runner_.calls.clear();
+  add_connectx_management_port("c1");
+  EXPECT_EQ(configure_with("nvrc.fm.rail.policy=greedy"), "");
+  // nvidia.ko is never loaded in the NVLink 5 service VM.
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe ib_umad", "/sbin/modprobe mlx5_ib"}));
+  EXPECT_EQ(reporter_.detected()->mode(), wire::MODE_SERVICEVM_NVL5);
+  EXPECT_EQ(reporter_.detected()->rail_policy(), wire::RAIL_POLICY_GREEDY);
+}
+
+TEST_F(GpuConfigure, GpuModeWithoutAFabricSendsItsDetectionToo) {
+  add_gpus(2);
+  EXPECT_EQ(configure_with(""), "");
+  ASSERT_TRUE(reporter_.detected());
+  EXPECT_EQ(describe_detected(*reporter_.detected()), "gpu: 2 GPU(s)");
+  EXPECT_EQ(runner_.calls.back(), "/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml");
+}
+
+TEST_F(GpuConfigure, TheRunAfterTheFabricStartsTheGpuDaemonsOnTheRelayedDecision) {
+  // No PCI tree at all: the second run must not scan again.
+  std::filesystem::remove_all(root_ / "bus");
+  wire::Request request;
+  *request.mutable_config() = parse_cmdline("");
+  request.set_stage(wire::STAGE_AFTER_FABRIC);
+  EXPECT_EQ(configure_request(request),
+            "stage after-fabric needs the detected mode, which PID 1 relays");
+  wire::Detected& detected = *request.mutable_detected();
+  detected.set_mode(wire::MODE_NVSWITCH_NVL4);
+  detected.set_gpus(8);
+  detected.set_rail_policy(wire::RAIL_POLICY_GREEDY);
+  EXPECT_EQ(configure_request(request), "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{"/bin/nvidia-persistenced --verbose --uvm-persistence-mode",
+                   "/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml"}));
+
+  detected.set_mode(wire::MODE_SERVICEVM_NVL4);
+  detected.set_gpus(0);
+  EXPECT_EQ(configure_request(request),
+            "stage after-fabric is for GPUs with a fabric, not servicevm-nvl4: 0 GPU(s), "
+            "FABRIC_MODE=0, PARTITION_RAIL_POLICY=greedy");
+  detected.set_mode(wire::MODE_NVSWITCH_NVL5);
+  detected.set_gpus(8);
+  EXPECT_EQ(configure_request(request), "detected mode nvswitch-nvl5 without management functions");
 }
 
 TEST_F(GpuConfigure, EveryFabricTopologyOnATreeIsDetected) {
@@ -105,22 +193,35 @@ TEST_F(GpuConfigure, EveryFabricTopologyOnATreeIsDetected) {
     const char* says;
   };
   for (const Case& c :
-       {Case{0, 4, 0, "servicevm-nvl4 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=greedy) needs"},
-        Case{8, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric) needs"},
-        Case{0, 0, 4, "servicevm-nvl5 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=symmetric) needs"},
+       {Case{0, 4, 0, "servicevm-nvl4 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=greedy); the"},
+        Case{8, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric); the"},
+        Case{0, 0, 4, "servicevm-nvl5 (FABRIC_MODE=1, PARTITION_RAIL_POLICY=symmetric); the"},
         // No exact counts: a partition's share is a fabric too.
         Case{8, 3, 0, "NVLink 4 fabric (FABRIC_MODE=0"},
-        Case{1, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0"},
-        Case{8, 4, 4, "mixed NVLink fabric: found 8 NVIDIA GPU(s), 4 NVSwitch"}}) {
+        Case{1, 0, 4, "NVLink 5 fabric (FABRIC_MODE=0"}}) {
     std::filesystem::remove_all(root_ / "bus/pci/devices");
     std::filesystem::remove_all(root_ / "devices");
     SetUp();
+    reporter_.lines.clear();
     add_gpus(c.gpus);
     add_nvswitches(c.nvswitches);
     add_sw_mng(c.sw_mng);
-    EXPECT_NE(configure_with("").find(c.says), std::string::npos) << c.says;
+    EXPECT_EQ(configure_with(""), "") << c.says;
+    EXPECT_TRUE(std::any_of(
+        reporter_.lines.begin(), reporter_.lines.end(),
+        [&](const std::string& line) { return line.find(c.says) != std::string::npos; }))
+        << c.says;
   }
+}
+
+TEST_F(GpuConfigure, MixedFabricIsRefusedBeforeAnythingRuns) {
+  add_gpus(8);
+  add_nvswitches(4);
+  add_sw_mng(4);
+  EXPECT_NE(configure_with("").find("mixed NVLink fabric: found 8 NVIDIA GPU(s), 4 NVSwitch"),
+            std::string::npos);
   EXPECT_TRUE(runner_.calls.empty());
+  EXPECT_FALSE(reporter_.detected());
 }
 
 TEST_F(GpuConfigure, ExplicitModesAreCheckedOnTheTree) {

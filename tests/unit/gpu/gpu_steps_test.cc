@@ -28,7 +28,7 @@ class GpuSteps : public ::testing::Test {
   // Runs the steps; returns the error, or "" on success.
   std::string run(const std::string& cmdline, unsigned gpus, bool cc_guest = false) {
     try {
-      run_gpu_steps(parse_cmdline(cmdline), GpuPlan{.gpus = gpus, .confidential_guest = cc_guest},
+      run_gpu_steps(parse_cmdline(cmdline), GpuPlan{.gpus = gpus, .disable_nvlink = gpus == 1, .confidential_guest = cc_guest},
                     runner_, reporter_);
     } catch (const std::runtime_error& e) {
       return e.what();

@@ -17,10 +17,36 @@ TEST(BootPlan, CpuModeRunsOnlyLockdownAfterTheMounter) {
   EXPECT_EQ(names(helpers_after_cmdline(config)), std::vector<std::string>{"lockdown"});
 }
 
-TEST(BootPlan, AutoModeDetectsHardwareBeforeLockdown) {
-  auto config = parse_cmdline("");
-  EXPECT_EQ(names(helpers_after_cmdline(config)),
-            (std::vector<std::string>{"gpu-configurator", "lockdown"}));
+// Auto: the fabric steps are planned and run only on what gpu-configurator detects.
+TEST(BootPlan, AutoModeDetectsHardwareThenRunsTheFabricStepsItFinds) {
+  auto steps = helpers_after_cmdline(parse_cmdline(""));
+  EXPECT_EQ(names(steps), (std::vector<std::string>{"gpu-configurator", "fabric-launcher",
+                                                    "gpu-configurator", "lockdown"}));
+  EXPECT_TRUE(steps[0].detects);
+  EXPECT_EQ(steps[0].when, StepCondition::kAlways);
+  EXPECT_EQ(steps[1].when, StepCondition::kFabric);
+  EXPECT_EQ(steps[2].when, StepCondition::kGpusWithFabric);
+  EXPECT_EQ(steps[2].stage, wire::STAGE_AFTER_FABRIC);
+  EXPECT_FALSE(steps[1].detects || steps[2].detects || steps[3].detects);
+  EXPECT_EQ(steps[3].when, StepCondition::kAlways);
+}
+
+TEST(BootPlan, ConditionsFollowTheDetection) {
+  wire::Detected gpu;
+  gpu.set_mode(wire::MODE_GPU);
+  gpu.set_gpus(8);
+  wire::Detected nvl4 = gpu;
+  nvl4.set_mode(wire::MODE_NVSWITCH_NVL4);
+  wire::Detected service;
+  service.set_mode(wire::MODE_SERVICEVM_NVL5);
+  for (const wire::Detected* d : {&gpu, &nvl4, &service})
+    EXPECT_TRUE(step_runs(StepCondition::kAlways, *d));
+  EXPECT_FALSE(step_runs(StepCondition::kFabric, gpu));
+  EXPECT_TRUE(step_runs(StepCondition::kFabric, nvl4));
+  EXPECT_TRUE(step_runs(StepCondition::kFabric, service));
+  EXPECT_FALSE(step_runs(StepCondition::kGpusWithFabric, gpu));
+  EXPECT_TRUE(step_runs(StepCondition::kGpusWithFabric, nvl4));
+  EXPECT_FALSE(step_runs(StepCondition::kGpusWithFabric, service));
 }
 
 TEST(BootPlan, GpuModeConfiguresGpusBeforeLockdown) {
@@ -29,17 +55,27 @@ TEST(BootPlan, GpuModeConfiguresGpusBeforeLockdown) {
             (std::vector<std::string>{"gpu-configurator", "lockdown"}));
 }
 
-TEST(BootPlan, ModesNotImplementedYetAreRefusedNamingTheMode) {
-  for (const char* mode : {"nvswitch-nvl4", "nvswitch-nvl5", "servicevm-nvl4", "servicevm-nvl5"}) {
-    auto config = parse_cmdline(std::string("nvrc.mode=") + mode);
-    try {
-      helpers_after_cmdline(config);
-      ADD_FAILURE() << mode << " was accepted";
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(std::string("nvrc.mode=") + mode), std::string::npos)
-          << e.what();
-    }
+// An explicit fabric mode runs every step unconditionally: gpu-configurator checks the
+// topology against the mode, so the plan is exact.
+TEST(BootPlan, ExplicitFabricModesRunTheFabricSteps) {
+  for (const char* mode : {"nvswitch-nvl4", "nvswitch-nvl5"}) {
+    auto steps = helpers_after_cmdline(parse_cmdline(std::string("nvrc.mode=") + mode));
+    EXPECT_EQ(names(steps), (std::vector<std::string>{"gpu-configurator", "fabric-launcher",
+                                                      "gpu-configurator", "lockdown"}))
+        << mode;
+    for (const HelperStep& s : steps) EXPECT_EQ(s.when, StepCondition::kAlways) << mode;
+    EXPECT_EQ(steps[2].stage, wire::STAGE_AFTER_FABRIC);
   }
+  for (const char* mode : {"servicevm-nvl4", "servicevm-nvl5"}) {
+    auto steps = helpers_after_cmdline(parse_cmdline(std::string("nvrc.mode=") + mode));
+    EXPECT_EQ(names(steps),
+              (std::vector<std::string>{"gpu-configurator", "fabric-launcher", "lockdown"}))
+        << mode;
+  }
+  EXPECT_NE(describe_plan(parse_cmdline("nvrc.mode=servicevm-nvl5"))
+                .find("gpu-configurator: check the PCI topology against the mode; load ib_umad "
+                      "and mlx5_ib (never nvidia)"),
+            std::string::npos);
 }
 
 TEST(BootPlan, TimeoutsComeFromTheCommandLineAndTheTable) {
@@ -73,9 +109,20 @@ TEST(BootPlan, TimeoutsThatWouldNotActAreRefused) {
       {"nvrc.mode=cpu nvrc.timeout.persistenced=5",
        "nvrc.timeout.persistenced=5: has no effect with nvrc.mode=cpu, which does not run "
        "gpu-configurator"},
-      {"nvrc.timeout.fabric-launcher=60",
-       "nvrc.timeout.fabric-launcher=60: has no effect with nvrc.mode=auto, which does not run "
+      {"nvrc.mode=gpu nvrc.timeout.fabric-launcher=60",
+       "nvrc.timeout.fabric-launcher=60: has no effect with nvrc.mode=gpu, which does not run "
        "fabric-launcher"},
+      {"nvrc.mode=gpu nvrc.timeout.fabricmanager=60",
+       "nvrc.timeout.fabricmanager=60: has no effect with nvrc.mode=gpu, which does not run "
+       "fabric-launcher"},
+      {"nvrc.mode=cpu nvrc.timeout.nvlsm=60",
+       "nvrc.timeout.nvlsm=60: has no effect with nvrc.mode=cpu, which does not run "
+       "fabric-launcher"},
+      {"nvrc.mode=gpu nvrc.fm.mode=1",
+       "nvrc.fm.mode=1: has no effect with nvrc.mode=gpu, which starts no Fabric Manager"},
+      {"nvrc.mode=cpu nvrc.fm.rail.policy=symmetric",
+       "nvrc.fm.rail.policy=symmetric: has no effect with nvrc.mode=cpu, which starts no "
+       "Fabric Manager"},
   };
   for (const Case& c : cases) {
     try {
@@ -88,6 +135,10 @@ TEST(BootPlan, TimeoutsThatWouldNotActAreRefused) {
   EXPECT_NO_THROW(helpers_after_cmdline(
       parse_cmdline("nvrc.timeout.gpu-configurator=5 nvrc.timeout.persistenced=5 "
                     "nvrc.timeout.lockdown=5")));
+  // Auto may find a fabric: its settings act then.
+  EXPECT_NO_THROW(helpers_after_cmdline(
+      parse_cmdline("nvrc.timeout.fabric-launcher=60 nvrc.timeout.fabricmanager=30 "
+                    "nvrc.timeout.nvlsm=10 nvrc.fm.mode=1 nvrc.fm.rail.policy=greedy")));
 }
 
 TEST(BootPlan, DescribeListsEveryStepInOrder) {

@@ -43,10 +43,28 @@ TEST(CcinitCli, BadCommandLineIsOneLineAndExit2) {
   EXPECT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
 }
 
-TEST(CcinitCli, UnimplementedModeIsRefusedInTheDryRunToo) {
-  ProgramRun run = run_ccinit({"--dry-run", "--cmdline", "nvrc.mode=nvswitch-nvl4"});
+TEST(CcinitCli, ASettingWithoutEffectIsRefusedInTheDryRunToo) {
+  ProgramRun run = run_ccinit({"--dry-run", "--cmdline", "nvrc.mode=gpu nvrc.fm.mode=1"});
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.out.find("nvrc.mode=nvswitch-nvl4"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("nvrc.fm.mode=1: has no effect with nvrc.mode=gpu"), std::string::npos)
+      << run.out;
+}
+
+TEST(CcinitCli, DryRunShowsTheFabricStepsInBootOrder) {
+  ProgramRun run = run_ccinit({"--dry-run", "--cmdline", "nvrc.mode=nvswitch-nvl5"});
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  const auto modules = run.out.find(
+      "2. /usr/libexec/ccinit/gpu-configurator: check the PCI topology against the mode; load "
+      "nvidia, nvidia-uvm, ib_umad and mlx5_ib");
+  const auto fabric = run.out.find("3. /usr/libexec/ccinit/fabric-launcher: ");
+  const auto daemons = run.out.find(
+      "4. /usr/libexec/ccinit/gpu-configurator: GPU mode once the fabric is up: start "
+      "nvidia-persistenced");
+  const auto lockdown = run.out.find("5. /usr/libexec/ccinit/lockdown: ");
+  ASSERT_NE(modules, std::string::npos) << run.out;
+  ASSERT_NE(fabric, std::string::npos) << run.out;
+  ASSERT_NE(daemons, std::string::npos) << run.out;
+  EXPECT_NE(lockdown, std::string::npos) << run.out;
 }
 
 TEST(CcinitCli, UnknownArgumentIsAUsageError) {
