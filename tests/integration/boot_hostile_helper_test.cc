@@ -34,6 +34,15 @@ class HostileHelperBoot : public GuestBootTest {
   double seconds_ = 0;
 };
 
+// A helper other than gpu-configurator's detecting run cannot steer the helpers after it.
+TEST_F(HostileHelperBoot, AModeDetectionFromAnyOtherHelperIsRefused) {
+  Boot boot = this->boot("detected");
+  expect_one_power_off(boot, 3,
+                       "helper lockdown failed: sent a mode detection, which only its "
+                       "detecting step may");
+  EXPECT_FALSE(boot.agent_reported()) << boot.describe();
+}
+
 // Measured before the fix: a 5 s timeout ended after 18.7 s (the pipe was read until empty,
 // and a flooding writer never lets it be). At nvrc.log=debug PID 1 logs every event and
 // line, so it reads slower than the helper writes: the old code never ended these boots.

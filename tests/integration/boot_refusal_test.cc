@@ -51,9 +51,9 @@ INSTANTIATE_TEST_SUITE_P(
                               "root_hash=00: unknown kata.extension parameter"},
                       Refusal{"DuplicateKey", "nvrc.mode=cpu nvrc.log=debug nvrc.log=info",
                               "bad kernel command line: nvrc.log=info: given twice"},
-                      Refusal{"FabricModeNotImplemented", "nvrc.mode=nvswitch-nvl4",
-                              "bad kernel command line: nvrc.mode=nvswitch-nvl4: fabric modes "
-                              "are not implemented yet"},
+                      Refusal{"FabricSettingWithoutFabric", "nvrc.mode=gpu nvrc.fm.mode=1",
+                              "bad kernel command line: nvrc.fm.mode=1: has no effect with "
+                              "nvrc.mode=gpu, which starts no Fabric Manager"},
                       // Keys that would be accepted and do nothing are refused instead.
                       Refusal{"MounterTimeoutCannotAct", "nvrc.mode=cpu nvrc.timeout.mounter=5",
                               "bad kernel command line: nvrc.timeout.mounter=5: the mounter runs "
