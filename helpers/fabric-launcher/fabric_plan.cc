@@ -9,8 +9,9 @@ namespace ccinit::fabric {
 FabricPlan plan_from_request(const wire::Request& request) {
   if (!request.has_detected())
     throw std::runtime_error(
-        "fabric-launcher needs the mode gpu-configurator detected, which PID 1 relays; it "
-        "cannot detect it itself (run it through `ccinit --dry-run`)");
+        "no mode decision in the request: the fabric-launcher acts on the mode gpu-configurator "
+        "detected, which PID 1 relays, and cannot detect it itself (run it through `ccinit "
+        "--dry-run`)");
   const wire::Detected& detected = request.detected();
   FabricPlan plan;
   bool with_gpus = false;
@@ -28,20 +29,19 @@ FabricPlan plan_from_request(const wire::Request& request) {
       plan.nvlink5 = true;
       break;
     default:
-      throw std::runtime_error("fabric-launcher was given mode " +
-                               std::string(mode_name(detected.mode())) + ", which has no fabric");
+      throw std::runtime_error("the detected mode " + std::string(mode_name(detected.mode())) +
+                               " has no fabric");
   }
   const std::string mode(mode_name(detected.mode()));
   if (with_gpus && detected.gpus() == 0)
-    throw std::runtime_error("fabric-launcher was given mode " + mode + " without GPUs");
+    throw std::runtime_error("the detected mode " + mode + " has no GPUs");
   if (!with_gpus && detected.gpus() != 0)
-    throw std::runtime_error("fabric-launcher was given mode " + mode + " with " +
+    throw std::runtime_error("the detected mode " + mode + " has " +
                              std::to_string(detected.gpus()) + " GPU(s)");
   if (detected.rail_policy() == wire::RAIL_POLICY_UNSET)
-    throw std::runtime_error("fabric-launcher was given mode " + mode + " without a rail policy");
+    throw std::runtime_error("the detected mode " + mode + " has no rail policy");
   if (plan.nvlink5 && detected.management_functions().empty())
-    throw std::runtime_error("fabric-launcher was given mode " + mode +
-                             " without ConnectX management functions");
+    throw std::runtime_error("the detected mode " + mode + " has no ConnectX management functions");
   plan.gpus = detected.gpus();
   plan.fabric_mode = detected.fabric_mode();
   plan.rail_policy = detected.rail_policy();

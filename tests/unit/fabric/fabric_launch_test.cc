@@ -197,22 +197,23 @@ TEST_F(FabricLaunch, OverridesOfModeRailPolicyAndTimeoutsAreUsed) {
 TEST_F(FabricLaunch, ARequestWithoutTheDetectedModeIsRefused) {
   wire::Request r;
   EXPECT_EQ(error_of(r),
-            "fabric-launcher needs the mode gpu-configurator detected, which PID 1 relays; it "
-            "cannot detect it itself (run it through `ccinit --dry-run`)");
+            "no mode decision in the request: the fabric-launcher acts on the mode "
+            "gpu-configurator detected, which PID 1 relays, and cannot detect it itself (run it "
+            "through `ccinit --dry-run`)");
   EXPECT_TRUE(runner_.calls.empty());
 }
 
 TEST_F(FabricLaunch, AModeWithoutAFabricOrInconsistentIsRefused) {
   EXPECT_EQ(error_of(request(wire::MODE_GPU, 8, 0, wire::RAIL_POLICY_UNSET)),
-            "fabric-launcher was given mode gpu, which has no fabric");
+            "the detected mode gpu has no fabric");
   EXPECT_EQ(error_of(request(wire::MODE_CPU, 0, 0, wire::RAIL_POLICY_UNSET)),
-            "fabric-launcher was given mode cpu, which has no fabric");
+            "the detected mode cpu has no fabric");
   EXPECT_EQ(error_of(request(wire::MODE_NVSWITCH_NVL4, 0, 0, wire::RAIL_POLICY_GREEDY)),
-            "fabric-launcher was given mode nvswitch-nvl4 without GPUs");
+            "the detected mode nvswitch-nvl4 has no GPUs");
   EXPECT_EQ(error_of(request(wire::MODE_SERVICEVM_NVL4, 2, 1, wire::RAIL_POLICY_GREEDY)),
-            "fabric-launcher was given mode servicevm-nvl4 with 2 GPU(s)");
+            "the detected mode servicevm-nvl4 has 2 GPU(s)");
   EXPECT_EQ(error_of(request(wire::MODE_SERVICEVM_NVL4, 0, 1, wire::RAIL_POLICY_UNSET)),
-            "fabric-launcher was given mode servicevm-nvl4 without a rail policy");
+            "the detected mode servicevm-nvl4 has no rail policy");
   EXPECT_TRUE(runner_.calls.empty());
 }
 
