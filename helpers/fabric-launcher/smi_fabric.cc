@@ -67,9 +67,8 @@ std::string list_of(const std::vector<const GpuFabricState*>& gpus) {
   return out;
 }
 
-}  // namespace
-
-FabricStates parse_fabric_states(std::string_view smi_output, unsigned expected_gpus) {
+// parse_fabric_states without the summary's bound.
+FabricStates parse_unbounded_summary(std::string_view smi_output, unsigned expected_gpus) {
   FabricStates result;
   if (smi_output.size() > kMaxSmiOutputBytes) {
     result.summary = "nvidia-smi -q printed more than " + std::to_string(kMaxSmiOutputBytes) +
@@ -163,6 +162,18 @@ FabricStates parse_fabric_states(std::string_view smi_output, unsigned expected_
     result.verdict = FabricVerdict::kReady;
     result.summary = "NVLink fabric registration Completed with Success on all " +
                      std::to_string(raw.size()) + " GPU(s)";
+  }
+  return result;
+}
+
+}  // namespace
+
+FabricStates parse_fabric_states(std::string_view smi_output, unsigned expected_gpus) {
+  FabricStates result = parse_unbounded_summary(smi_output, expected_gpus);
+  // Escaped device text can be four times its length: the summary is cut as a whole.
+  if (result.summary.size() > kMaxSmiSummaryBytes) {
+    result.summary.resize(kMaxSmiSummaryBytes - 3);
+    result.summary += "...";
   }
   return result;
 }

@@ -36,6 +36,8 @@ struct FabricStates {
 
 // Larger output is not nvidia-smi's -q for a handful of GPUs.
 inline constexpr std::size_t kMaxSmiOutputBytes = 4 << 20;
+// The longest summary: it may become the power-off line (kept to one kernel log record).
+inline constexpr std::size_t kMaxSmiSummaryBytes = 800;
 // More GPU sections than any HGX board has.
 inline constexpr std::size_t kMaxSmiGpus = 64;
 

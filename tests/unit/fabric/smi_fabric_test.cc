@@ -148,6 +148,17 @@ TEST(SmiFabric, DeviceTextIsEscapedAndCutInMessages) {
   EXPECT_NE(states.summary.find("Status 'Bad'"), std::string::npos) << states.summary;
 }
 
+TEST(SmiFabric, TheSummaryStaysOneRecordWhateverTheDevicesPrint) {
+  std::vector<Gpu> gpus;
+  for (int i = 0; i < 8; ++i)
+    gpus.push_back(
+        {std::string(64, '\x01') + std::to_string(i), "In Progress", std::string(64, '\x02')});
+  const FabricStates states = parse_fabric_states(smi_q(gpus), 8);
+  EXPECT_EQ(states.verdict, FabricVerdict::kWaiting);
+  EXPECT_EQ(states.summary.size(), kMaxSmiSummaryBytes);
+  EXPECT_TRUE(states.summary.ends_with("...")) << states.summary;
+}
+
 TEST(SmiFabric, OutputIsBounded) {
   EXPECT_EQ(parse_fabric_states(std::string(kMaxSmiOutputBytes + 1, ' '), 1).verdict,
             FabricVerdict::kFailed);
