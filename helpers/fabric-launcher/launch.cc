@@ -65,7 +65,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
       timeout_seconds(request.config(), "fabricmanager", kDefaultFmTimeoutSeconds);
   const std::uint32_t nvlsm_seconds =
       timeout_seconds(request.config(), "nvlsm", kDefaultNvlsmTimeoutSeconds);
-  reporter.info("fabric-launcher: " + describe(plan));
+  reporter.info("fabric: " + describe(plan));
   std::vector<Daemon> daemons;
   auto started = [&](const std::string& name, pid_t pid) {
     if (dry_run) return;
