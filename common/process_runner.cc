@@ -2,11 +2,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -15,8 +20,8 @@
 #include "common/process.h"
 #include "common/process_tree.h"
 #include "common/sys_error.h"
-#include "common/wait_status.h"
 #include "common/syslog_watch.h"
+#include "common/wait_status.h"
 
 namespace ccinit::tools {
 
@@ -50,6 +55,35 @@ std::optional<pid_t> read_pid_file(const std::string& path, std::string* error) 
   return pid;
 }
 
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// inotify on the directory a socket will appear in: bind(2) creates it (IN_CREATE), a daemon
+// that binds elsewhere and renames it into place makes IN_MOVED_TO.
+UniqueFd watch_socket_directory(const std::string& socket_path, const std::string& name) {
+  const std::size_t slash = socket_path.rfind('/');
+  if (slash == std::string::npos || slash + 1 == socket_path.size())
+    throw std::runtime_error(name + ": socket path '" + socket_path + "' has no directory");
+  const std::string dir = slash == 0 ? "/" : socket_path.substr(0, slash);
+  UniqueFd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!fd) throw SysError("inotify_init1");
+  if (::inotify_add_watch(fd.get(), dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0)
+    throw SysError("watch " + dir + " with inotify for " + name + "'s socket");
+  return fd;
+}
+
+void drain_inotify(int fd) {
+  alignas(inotify_event) char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) throw SysError("read inotify events");
+  }
+}
+
 }  // namespace
 
 ProcessRunner::ProcessRunner(ProcessRunnerOptions options) : options_(std::move(options)) {}
@@ -64,14 +98,15 @@ void ProcessRunner::open_std_fds() {
   if (!output_) throw SysError("open /dev/null");
 }
 
-Child ProcessRunner::spawn(const Command& command, int stdout_fd) {
+Child ProcessRunner::spawn(const Command& command, int stdout_fd, int stderr_fd) {
   open_std_fds();
+  if (stderr_fd < 0) stderr_fd = output_.get();
   SpawnOptions options;
   options.path = command.path;
   options.argv.push_back(command.path);
   options.argv.insert(options.argv.end(), command.args.begin(), command.args.end());
   options.env = std::vector<std::string>{kPath};
-  options.fds = {{0, null_in_.get()}, {1, stdout_fd}, {2, output_.get()}};
+  options.fds = {{0, null_in_.get()}, {1, stdout_fd}, {2, stderr_fd}};
   try {
     return ccinit::spawn(options);
   } catch (const SpawnError& e) {
@@ -162,7 +197,93 @@ pid_t ProcessRunner::start_and_wait(const Command& command, const Readiness& rea
   return daemon.value_or(launcher_pid);
 }
 
-std::optional<std::string> ProcessRunner::check_child(pid_t pid, bool* not_ours) {
+UniqueFd ProcessRunner::connect_daemon_log(const std::string& name) const {
+  const std::string& path = options_.daemon_log_socket;
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path)
+    throw std::runtime_error("syslog socket path too long: " + path);
+  std::memcpy(address.sun_path, path.data(), path.size());
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw SysError("socket for " + name + "'s output");
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+    throw SysError("connect " + path + " for " + name + "'s output");
+  return fd;
+}
+
+pid_t ProcessRunner::start_until_ready(const Command& command, const DaemonReadiness& readiness) {
+  const bool by_socket = !readiness.socket_path.empty();
+  const std::string awaited = by_socket ? "its socket " + readiness.socket_path
+                                        : "its syslog line '" + readiness.syslog_line + "'";
+  // Both watches start before the daemon does, so nothing it does can be missed.
+  SyslogWatch syslog(options_.syslog_dir);
+  UniqueFd socket_watch;
+  if (by_socket) {
+    socket_watch = watch_socket_directory(readiness.socket_path, readiness.name);
+    // A socket already there was not made by this daemon: nothing would tell us it is ready.
+    if (is_socket(readiness.socket_path))
+      throw std::runtime_error(readiness.name + ": " + readiness.socket_path +
+                               " exists before it was started");
+  }
+  UniqueFd log = connect_daemon_log(readiness.name);
+  Child daemon = spawn(command, log.get(), log.get());
+  log.reset();
+  const pid_t pid = daemon.pid();
+  UniqueFd pidfd = open_pidfd(pid);
+  if (!pidfd) throw SysError("pidfd_open for " + readiness.name);
+
+  // DAEMONIZE=0 and no fork: the readiness line must come from the very process we started,
+  // as the kernel vouches for it (SO_PASSCRED at PID 1's end of /dev/log).
+  const SyslogWatch::SenderCheck from_daemon = [pid](pid_t sender) { return sender == pid; };
+  const SyslogWatch::SenderCheck nobody = [](pid_t) { return false; };
+  syslog.keep_lines_from(from_daemon);
+  auto line_seen = [&] {
+    return syslog.consume(by_socket ? std::string_view() : readiness.syslog_line,
+                          by_socket ? nobody : from_daemon);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + readiness.timeout;
+  for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      line_seen();
+      throw std::runtime_error(readiness.name + " was not ready within " +
+                               duration_text(readiness.timeout) + " (set " +
+                               readiness.timeout_setting + "=SECONDS), waiting for " + awaited +
+                               "; its last log lines: " + syslog.last_lines());
+    }
+    pollfd fds[3] = {{pidfd.get(), POLLIN, 0},
+                     {syslog.fd(), POLLIN, 0},
+                     {socket_watch ? socket_watch.get() : -1, POLLIN, 0}};
+    const int n = ::poll(fds, 3, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw SysError("poll while waiting for " + readiness.name);
+    // An exit wins over readiness seen in the same round: a daemon that is gone is not ready.
+    if (fds[0].revents != 0) {
+      siginfo_t info{};
+      if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd.get()), &info,
+                   WEXITED) != 0)
+        throw SysError("wait for " + readiness.name);
+      daemon.mark_reaped();
+      line_seen();
+      throw std::runtime_error(readiness.name + " " +
+                               describe_wait_status(wait_status_from_siginfo(info)) +
+                               " before it was ready (waiting for " + awaited +
+                               "); its last log lines: " + syslog.last_lines());
+    }
+    const bool line = fds[1].revents != 0 && line_seen();
+    if (!by_socket && line) break;
+    if (fds[2].revents != 0) {
+      drain_inotify(socket_watch.get());
+      if (is_socket(readiness.socket_path)) break;
+    }
+  }
+  foreground_.insert(pid);
+  return daemon.release();
+}
+
+std::optional<std::string> ProcessRunner::check_child(pid_t pid, bool* not_ours,
+                                                      bool exit_zero_is_fine) {
   *not_ours = false;
   siginfo_t info{};
   if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
@@ -172,7 +293,8 @@ std::optional<std::string> ProcessRunner::check_child(pid_t pid, bool* not_ours)
   }
   if (info.si_pid == 0) return std::nullopt;  // still running
   const int status = wait_status_from_siginfo(info);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;  // daemonized
+  if (exit_zero_is_fine && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return std::nullopt;  // daemonized
   return describe_wait_status(status);
 }
 
@@ -183,7 +305,7 @@ std::optional<std::string> ProcessRunner::check_running(pid_t pid) {
       return "has a launcher (pid " + std::to_string(launcher->second) + ") that " + *ended;
   }
   bool not_ours;
-  if (auto ended = check_child(pid, &not_ours)) return ended;
+  if (auto ended = check_child(pid, &not_ours, !foreground_.contains(pid))) return ended;
   if (!not_ours) return std::nullopt;
   // Not our child (a daemon its launcher forked): a pidfd tells whether it still runs.
   UniqueFd pidfd = open_pidfd(pid);

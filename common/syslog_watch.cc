@@ -72,13 +72,13 @@ bool SyslogWatch::drain(std::string_view text, const SenderCheck& from) {
         if (partial_.size() < kMaxLine) partial_ += buffer[i];
         continue;
       }
-      if (partial_.find(text) != std::string::npos) {
-        const std::optional<pid_t> sender = sender_of(partial_);
-        if (sender && from(*sender)) found = true;
+      const std::optional<pid_t> sender = sender_of(partial_);
+      if (partial_.find(text) != std::string::npos && sender && from(*sender)) found = true;
+      if (!keep_from_ || (sender && keep_from_(*sender))) {
+        recent_.push_back(std::move(partial_));
+        if (recent_.size() > kKeptLines) recent_.pop_front();
       }
-      recent_.push_back(std::move(partial_));
       partial_.clear();
-      if (recent_.size() > kKeptLines) recent_.pop_front();
     }
   }
   return found;

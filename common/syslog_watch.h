@@ -30,6 +30,9 @@ class SyslogWatch {
   bool consume(std::string_view text, const SenderCheck& from);
   // The last complete lines seen (at most kKeptLines), joined with " | ", or "(none)".
   std::string last_lines() const;
+  // From now on last_lines() keeps only lines whose sender pid passes `from`, so an error
+  // shows the daemon's own last words, not whatever else was logged meanwhile.
+  void keep_lines_from(SenderCheck from) { keep_from_ = std::move(from); }
 
   static constexpr std::size_t kKeptLines = 5;
 
@@ -48,6 +51,7 @@ class SyslogWatch {
   // Where reading is: a file that shrank was started afresh, and is read from its start.
   off_t offset_ = 0;
   std::deque<std::string> recent_;
+  SenderCheck keep_from_;
 };
 
 }  // namespace ccinit::tools

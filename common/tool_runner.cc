@@ -31,4 +31,15 @@ pid_t DryRunRunner::start_and_wait(const Command& command, const Readiness& read
   return 0;
 }
 
+pid_t DryRunRunner::start_until_ready(const Command& command, const DaemonReadiness& readiness) {
+  const std::string what =
+      readiness.socket_path.empty()
+          ? "a syslog line from its own pid containing '" + readiness.syslog_line + "'"
+          : "its socket " + readiness.socket_path;
+  say_("would start: " + command.text() + " (output to /dev/log) and wait up to " +
+       std::to_string(readiness.timeout.count() / 1000) + " s (" + readiness.timeout_setting +
+       ") for " + what);
+  return 0;
+}
+
 }  // namespace ccinit::tools

@@ -41,6 +41,20 @@ struct Readiness {
   std::string pid_file;         // where the daemon writes its pid
 };
 
+// How a daemon that stays in the foreground (nvlsm, nv-fabricmanager with DAEMONIZE=0) says
+// it is ready. It must still run then: exiting before, even with status 0, is a failure.
+// Exactly one of syslog_line and socket_path is set.
+struct DaemonReadiness {
+  std::string name;  // for messages and the reporter: "nv-fabricmanager"
+  std::chrono::milliseconds timeout{};
+  std::string timeout_setting;  // "nvrc.timeout.fabricmanager", named in the timeout error
+  // A syslog line containing this text whose kernel-verified sender is the daemon itself
+  // (not ccinit, which may quote it, nor any other process that can write to /dev/log).
+  std::string syslog_line;
+  // A Unix socket the daemon creates at this path (its directory must exist).
+  std::string socket_path;
+};
+
 class ToolRunner {
  public:
   virtual ~ToolRunner() = default;
@@ -53,8 +67,13 @@ class ToolRunner {
   // (from the pid file, else the launcher's). Throws when the launcher fails or crashes, or
   // on timeout (naming the daemon and showing its last syslog lines).
   virtual pid_t start_and_wait(const Command& command, const Readiness& readiness) = 0;
-  // nullopt while the daemon started as `pid` runs (or its launcher exited 0); otherwise
-  // how it ended.
+  // Starts a daemon that stays in the foreground, its stdout and stderr kept by PID 1's
+  // syslog, and waits for its readiness; returns its pid. Throws when it cannot be started,
+  // exits before it is ready, or on timeout (naming the daemon, the timeout setting and its
+  // last log lines); the daemon is killed then.
+  virtual pid_t start_until_ready(const Command& command, const DaemonReadiness& readiness) = 0;
+  // nullopt while the daemon started as `pid` runs (or its launcher exited 0; a daemon
+  // started by start_until_ready must run on); otherwise how it ended.
   virtual std::optional<std::string> check_running(pid_t pid) = 0;
 };
 
@@ -66,6 +85,7 @@ class DryRunRunner : public ToolRunner {
   ToolResult run(const Command& command, bool capture) override;
   pid_t start(const Command& command) override;
   pid_t start_and_wait(const Command& command, const Readiness& readiness) override;
+  pid_t start_until_ready(const Command& command, const DaemonReadiness& readiness) override;
   std::optional<std::string> check_running(pid_t) override { return std::nullopt; }
 
  private:

@@ -5,12 +5,15 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -273,6 +276,203 @@ TEST_F(ProcessRunnerTest, HealthOfStartedDaemons) {
   EXPECT_EQ(runner_.check_running(daemonized), std::nullopt) << "its launcher exited 0";
   EXPECT_EQ(runner_.check_running(failed), "exited with status 2");
   for (pid_t pid : {running, daemonized, failed}) kill_and_reap(pid);
+}
+
+// Foreground daemons (nvlsm, nv-fabricmanager with DAEMONIZE=0): their output goes to a
+// syslog socket of the test's own, readiness is a socket appearing or a syslog line from the
+// daemon's own pid, and they must still run when ready.
+class ForegroundDaemonTest : public ProcessRunnerTest {
+ protected:
+  void SetUp() override {
+    log_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ASSERT_TRUE(log_);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string path = dir_.path() + "/log";
+    ASSERT_LT(path.size(), sizeof address.sun_path);
+    std::memcpy(address.sun_path, path.data(), path.size());
+    ASSERT_EQ(::bind(log_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int on = 1;
+    ASSERT_EQ(::setsockopt(log_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+    std::filesystem::create_directory(dir_.path() + "/sockets");
+  }
+  DaemonReadiness nvlsm(std::chrono::milliseconds timeout = 60s) {
+    return {.name = "nvlsm",
+            .timeout = timeout,
+            .timeout_setting = "nvrc.timeout.nvlsm",
+            .syslog_line = "",
+            .socket_path = dir_.path() + "/sockets/fm_sm_ipc.socket"};
+  }
+  DaemonReadiness fabric_manager(std::chrono::milliseconds timeout = 60s) {
+    return {.name = "nv-fabricmanager",
+            .timeout = timeout,
+            .timeout_setting = "nvrc.timeout.fabricmanager",
+            .syslog_line = "FM starting NvLink Inband",
+            .socket_path = ""};
+  }
+  std::string error_of_start(const Command& command, const DaemonReadiness& readiness) {
+    try {
+      pid_t pid = daemons_.start_until_ready(command, readiness);
+      kill_and_reap(pid);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "(ready)";
+  }
+  // A datagram on the test's syslog socket and the pid the kernel says sent it.
+  std::pair<std::string, pid_t> receive_log() {
+    char text[512];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+    iovec iov{text, sizeof text};
+    msghdr message{};
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(log_.get(), &message, 0);
+    if (n < 0) return {"(recvmsg failed)", 0};
+    pid_t sender = 0;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+        sender = reinterpret_cast<ucred*>(CMSG_DATA(c))->pid;
+    return {std::string(text, static_cast<std::size_t>(n)), sender};
+  }
+
+  UniqueFd log_;
+  ProcessRunner daemons_{ProcessRunnerOptions{.output_to_kmsg = false,
+                                              .syslog_dir = dir_.path(),
+                                              .daemon_log_socket = dir_.path() + "/log"}};
+};
+
+// What nvlsm does: it binds its gRPC socket once the fabric is swept. The shell cannot bind
+// a Unix socket; perl-base (Essential in Debian) can.
+constexpr char kBindSocket[] =
+    "exec perl -MIO::Socket::UNIX -e 'select(undef, undef, undef, 0.2); "
+    "IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 1) or die $!; "
+    "sleep 1000' @DIR@/sockets/fm_sm_ipc.socket\n";
+
+TEST_F(ForegroundDaemonTest, NvlsmIsReadyWhenItsSocketAppearsAndItsOutputGoesToSyslog) {
+  Command daemon = script("nvlsm", std::string("echo \"nvlsm: sweeping fabric\"\n"
+                                               "echo \"nvlsm: warning\" >&2\n") +
+                                       kBindSocket);
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = daemons_.start_until_ready(daemon, nvlsm());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "not the 60 s timeout";
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_.path() + "/sockets/fm_sm_ipc.socket").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(daemons_.check_running(pid), std::nullopt);
+  EXPECT_EQ(receive_log(), std::make_pair(std::string("nvlsm: sweeping fabric\n"), pid));
+  EXPECT_EQ(receive_log(), std::make_pair(std::string("nvlsm: warning\n"), pid));
+  kill_and_reap(pid);
+}
+
+TEST_F(ForegroundDaemonTest, NvlsmExitingBeforeItsSocketIsFatalNamingIt) {
+  Command daemon = script("nvlsm",
+                          "echo $$ > @DIR@/daemon.pid\n"
+                          "echo \"$$ nvlsm[$$]: cannot open /dev/infiniband/umad0\" >> "
+                          "@DIR@/syslog.log\n"
+                          "exit 1\n");
+  const std::string error = error_of_start(daemon, nvlsm());
+  const std::string pid(trim_right(read_file(dir_.path() + "/daemon.pid")));
+  EXPECT_EQ(error, "nvlsm exited with status 1 before it was ready (waiting for its socket " +
+                       dir_.path() + "/sockets/fm_sm_ipc.socket); its last log lines: " + pid +
+                       " nvlsm[" + pid + "]: cannot open /dev/infiniband/umad0");
+}
+
+TEST_F(ForegroundDaemonTest, NvlsmPastItsDeadlineIsFatalNamingTheSettingAndItsLastLines) {
+  Command daemon = script("nvlsm",
+                          "echo $$ > @DIR@/daemon.pid\n"
+                          "echo \"$$ nvlsm[$$]: waiting for ports\" >> @DIR@/syslog.log\n"
+                          "echo \"$PPID ccinit: unrelated\" >> @DIR@/syslog.log\n"
+                          "exec sleep 1000\n");
+  const auto start = std::chrono::steady_clock::now();
+  const std::string error = error_of_start(daemon, nvlsm(300ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  const std::string pid(trim_right(read_file(dir_.path() + "/daemon.pid")));
+  EXPECT_EQ(error,
+            "nvlsm was not ready within 300 ms (set nvrc.timeout.nvlsm=SECONDS), waiting for its "
+            "socket " +
+                dir_.path() + "/sockets/fm_sm_ipc.socket; its last log lines: " + pid + " nvlsm[" +
+                pid + "]: waiting for ports");
+  EXPECT_FALSE(exists(std::stoi(pid))) << "killed and reaped";
+}
+
+TEST_F(ForegroundDaemonTest, FabricManagerIsReadyOnItsOwnSyslogLine) {
+  Command daemon =
+      script("fm",
+             "echo \"$$ nv-fabricmanager[$$]: FM starting NvLink Inband\" >> @DIR@/syslog.log\n"
+             "exec sleep 1000\n");
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = daemons_.start_until_ready(daemon, fabric_manager());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "not the 60 s timeout";
+  EXPECT_EQ(daemons_.check_running(pid), std::nullopt);
+  kill_and_reap(pid);
+}
+
+// ccinit's own log may quote the line ("waiting for 'FM starting NvLink Inband'"), and any
+// process can write to /dev/log: only a line the kernel says FM itself sent counts.
+TEST_F(ForegroundDaemonTest, AReadinessLineFromAnotherProcessIsNotBelieved) {
+  Command daemon =
+      script("fm",
+             "echo \"$PPID ccinit: waiting for FM starting NvLink Inband\" >> @DIR@/syslog.log\n"
+             "sh -c 'echo \"$$ nv-fabricmanager[$$]: FM starting NvLink Inband\" >> "
+             "@DIR@/syslog.log'\n"
+             "echo \"nv-fabricmanager: FM starting NvLink Inband\" >> @DIR@/syslog.log\n"
+             "exec sleep 1000\n");
+  const std::string error = error_of_start(daemon, fabric_manager(500ms));
+  EXPECT_TRUE(
+      error.starts_with("nv-fabricmanager was not ready within 500 ms (set "
+                        "nvrc.timeout.fabricmanager=SECONDS)"))
+      << error;
+}
+
+TEST_F(ForegroundDaemonTest, FabricManagerExitingZeroBeforeReadyIsFatal) {
+  Command daemon =
+      script("fm",
+             "echo \"$$ nv-fabricmanager[$$]: NV_WARN_NOTHING_TO_DO\" >> @DIR@/syslog.log\n"
+             "echo $$ > @DIR@/daemon.pid\n"
+             "exit 0\n");
+  const std::string error = error_of_start(daemon, fabric_manager());
+  const std::string pid(trim_right(read_file(dir_.path() + "/daemon.pid")));
+  EXPECT_EQ(error,
+            "nv-fabricmanager exited with status 0 before it was ready (waiting for its syslog "
+            "line 'FM starting NvLink Inband'); its last log lines: " +
+                pid + " nv-fabricmanager[" + pid + "]: NV_WARN_NOTHING_TO_DO");
+}
+
+TEST_F(ForegroundDaemonTest, AForegroundDaemonExitingZeroAfterReadyFailsTheHealthCheck) {
+  ASSERT_EQ(::mkfifo((dir_.path() + "/go").c_str(), 0600), 0);
+  Command daemon =
+      script("fm",
+             "echo \"$$ nv-fabricmanager[$$]: FM starting NvLink Inband\" >> @DIR@/syslog.log\n"
+             "read line < @DIR@/go\n"
+             "exit 0\n");
+  const pid_t pid = daemons_.start_until_ready(daemon, fabric_manager());
+  {
+    UniqueFd go(::open((dir_.path() + "/go").c_str(), O_WRONLY));
+    ASSERT_TRUE(go);
+    ASSERT_EQ(::write(go.get(), "\n", 1), 1);
+  }
+  siginfo_t info{};
+  ASSERT_EQ(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
+  EXPECT_EQ(daemons_.check_running(pid), "exited with status 0");
+  kill_and_reap(pid);
+}
+
+TEST_F(ForegroundDaemonTest, WithoutPid1sSyslogSocketNothingStarts) {
+  ProcessRunner runner{ProcessRunnerOptions{.output_to_kmsg = false,
+                                            .syslog_dir = dir_.path(),
+                                            .daemon_log_socket = dir_.path() + "/missing"}};
+  try {
+    runner.start_until_ready(script("fm", "touch @DIR@/started\n"), fabric_manager());
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "connect " + dir_.path() +
+                                         "/missing for nv-fabricmanager's output: No such file "
+                                         "or directory");
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/started"));
 }
 
 }  // namespace

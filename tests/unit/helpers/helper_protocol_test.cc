@@ -45,6 +45,8 @@ std::uint64_t allowed_caps(const std::string& helper) {
   // CAP_CHOWN, CAP_SETGID, CAP_SETUID, CAP_SYS_MODULE, CAP_SYS_ADMIN, CAP_MKNOD
   if (helper == "gpu-configurator")
     return (1ull << 0) | (1ull << 6) | (1ull << 7) | (1ull << 16) | (1ull << 21) | (1ull << 27);
+  // CAP_SYS_ADMIN, CAP_MKNOD; never CAP_SYS_MODULE.
+  if (helper == "fabric-launcher") return (1ull << 21) | (1ull << 27);
   return 0;
 }
 
@@ -205,7 +207,9 @@ TEST(HelperDryRun, FabricLauncherRefuses) {
   HelperRun run = run_manual("fabric-launcher", {"--cmdline", ""});
   EXPECT_TRUE(run.exited_with(1)) << run.describe();
   EXPECT_EQ(run.out_lines().back(),
-            "fabric-launcher: failed: fabric modes are not implemented yet");
+            "fabric-launcher: failed: no mode decision in the request: the fabric-launcher acts on "
+            "the mode gpu-configurator detected, which PID 1 relays, and cannot detect it itself "
+            "(run it through `ccinit --dry-run`)");
 }
 
 TEST(HelperProtocol, OneRequestInEventsAndOneResultOut) {
@@ -230,7 +234,10 @@ TEST(HelperProtocol, FailureIsReportedAsTheResult) {
   DecodedEvents d = decode(run.events);
   ASSERT_TRUE(d.result.has_value()) << d.error;
   EXPECT_FALSE(d.result->ok());
-  EXPECT_EQ(d.result->error(), "fabric modes are not implemented yet");
+  EXPECT_EQ(d.result->error(),
+            "no mode decision in the request: the fabric-launcher acts on the mode "
+            "gpu-configurator detected, which PID 1 relays, and cannot detect it itself (run it "
+            "through `ccinit --dry-run`)");
 }
 
 TEST(HelperProtocol, ExtraOpenDescriptorIsRefused) {
