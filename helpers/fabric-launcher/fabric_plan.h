@@ -18,9 +18,9 @@ struct FabricPlan {
   std::vector<std::string> management_functions;
 };
 
-// Throws std::runtime_error with one line when the request has no mode decision, or one
-// without a fabric or not self-consistent (a GPU mode without GPUs, a service VM with GPUs,
-// no rail policy, NVLink 5 without management functions).
+// Throws std::runtime_error (DetectedError for an inconsistent decision, see
+// common/detected_mode.h) with one line when the request has no mode decision, or one that
+// has no fabric or does not fit the config.
 FabricPlan plan_from_request(const wire::Request& request);
 
 }  // namespace ccinit::fabric

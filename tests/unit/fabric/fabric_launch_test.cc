@@ -205,15 +205,15 @@ TEST_F(FabricLaunch, ARequestWithoutTheDetectedModeIsRefused) {
 
 TEST_F(FabricLaunch, AModeWithoutAFabricOrInconsistentIsRefused) {
   EXPECT_EQ(error_of(request(wire::MODE_GPU, 8, 0, wire::RAIL_POLICY_UNSET)),
-            "the detected mode gpu has no fabric");
+            "the detected mode gpu: 8 GPU(s) has no fabric");
   EXPECT_EQ(error_of(request(wire::MODE_CPU, 0, 0, wire::RAIL_POLICY_UNSET)),
-            "the detected mode cpu has no fabric");
+            "the detected mode cpu: 0 GPU(s) has no fabric");
   EXPECT_EQ(error_of(request(wire::MODE_NVSWITCH_NVL4, 0, 0, wire::RAIL_POLICY_GREEDY)),
-            "the detected mode nvswitch-nvl4 has no GPUs");
+            "detected mode nvswitch-nvl4 with 0 GPU(s)");
   EXPECT_EQ(error_of(request(wire::MODE_SERVICEVM_NVL4, 2, 1, wire::RAIL_POLICY_GREEDY)),
-            "the detected mode servicevm-nvl4 has 2 GPU(s)");
+            "detected mode servicevm-nvl4 with 2 GPU(s)");
   EXPECT_EQ(error_of(request(wire::MODE_SERVICEVM_NVL4, 0, 1, wire::RAIL_POLICY_UNSET)),
-            "the detected mode servicevm-nvl4 has no rail policy");
+            "detected mode servicevm-nvl4 without a rail policy");
   EXPECT_TRUE(runner_.calls.empty());
 }
 

@@ -23,7 +23,8 @@ std::string dry_run_request(wire::Mode mode, unsigned gpus) {
   detected->set_gpus(gpus);
   detected->set_fabric_mode(gpus ? 0 : 1);
   detected->set_rail_policy(wire::RAIL_POLICY_SYMMETRIC);
-  detected->add_management_functions("0000:c1:00.1");
+  if (mode == wire::MODE_NVSWITCH_NVL5 || mode == wire::MODE_SERVICEVM_NVL5)
+    detected->add_management_functions("0000:c1:00.1");
   return wire::encode_frame(request.SerializeAsString());
 }
 
