@@ -421,6 +421,27 @@ TEST_F(FakeFabricToolTest, FabricManagerWithAGuidNeedsTheSubnetManager) {
             std::string::npos);
 }
 
+TEST_F(FakeFabricToolTest, FabricManagerRefusesAConfigTheRealOneWouldNot) {
+  make_root("");
+  for (const std::string bad : {"DAEMONIZE=0\nFABRIC_MODE = 1\n", "DAEMONIZE=0\nFABRIC_MODE=3\n",
+                                "DAEMONIZE=0\nPARTITION_RAIL_POLICY=1\n"}) {
+    ProgramRun fm = run({"/bin/nv-fabricmanager", "-c", write_fm_config(bad)});
+    EXPECT_EQ(fm.exit_code, 1) << bad;
+    EXPECT_NE(fm.err.find("Fabric Manager failed to parse config file /run/fabricmanager.cfg"),
+              std::string::npos)
+        << fm.err;
+  }
+}
+
+TEST_F(FakeFabricToolTest, FabricManagerLogsToStderrWithAnEmptyLogFileName) {
+  make_root("");
+  Child fm = start({"/bin/nv-fabricmanager", "-c",
+                    write_fm_config("LOG_USE_SYSLOG=0\nLOG_FILE_NAME=\nDAEMONIZE=0\n")},
+                   "fm");
+  EXPECT_TRUE(eventually([&] { return output_of("fm").find(kMarker) != std::string::npos; }))
+      << output_of("fm");
+}
+
 TEST_F(FakeFabricToolTest, FabricManagerKnobs) {
   make_root("fm=fail\n");
   const std::string config = write_fm_config("LOG_USE_SYSLOG=1\nDAEMONIZE=0\n");

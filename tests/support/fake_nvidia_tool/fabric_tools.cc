@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "common/unique_fd.h"
 #include "tests/support/fake_nvidia_tool/behaviour.h"
@@ -59,6 +60,50 @@ std::map<std::string, std::string> parse_fm_config(const std::string& text) {
     keys[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return keys;
+}
+
+// The keys of the FM user guide (r2.3): the real FM stops at any other key, so a config
+// rewrite that mangles a line (`KEY = 1`, a stray prefix) fails here as it would there.
+const std::set<std::string> kKnownKeys = {"LOG_LEVEL",
+                                          "LOG_FILE_NAME",
+                                          "LOG_APPEND_TO_LOG",
+                                          "LOG_FILE_MAX_SIZE",
+                                          "LOG_USE_SYSLOG",
+                                          "DAEMONIZE",
+                                          "BIND_INTERFACE_IP",
+                                          "STARTING_TCP_PORT",
+                                          "FABRIC_MODE",
+                                          "SHARED_FABRIC_MODE",
+                                          "FABRIC_MODE_RESTART",
+                                          "STATE_FILE_NAME",
+                                          "FM_CMD_BIND_INTERFACE",
+                                          "FM_CMD_PORT_NUMBER",
+                                          "FM_CMD_UNIX_SOCKET_PATH",
+                                          "FM_STAY_RESIDENT_ON_FAILURES",
+                                          "ACCESS_LINK_FAILURE_MODE",
+                                          "TRUNK_LINK_FAILURE_MODE",
+                                          "NVSWITCH_FAILURE_MODE",
+                                          "ABORT_CUDA_JOBS_ON_FM_EXIT",
+                                          "TOPOLOGY_FILE_PATH",
+                                          "UNIX_SOCKET_PATH",
+                                          "FM_SM_IPC_INTERFACE",
+                                          "FM_SM_MGMT_PORT_GUID",
+                                          "PARTITION_RAIL_POLICY",
+                                          "DATABASE_PATH",
+                                          "IMEX_CONFIG_FILE_PATH"};
+
+// What the real FM refuses to start with, or "" for a config it takes.
+std::string config_error(const std::map<std::string, std::string>& keys) {
+  for (const auto& [key, value] : keys) {
+    if (!kKnownKeys.contains(key)) return "unknown config option '" + key + "'";
+  }
+  if (auto mode = keys.find("FABRIC_MODE");
+      mode != keys.end() && mode->second != "0" && mode->second != "1" && mode->second != "2")
+    return "invalid FABRIC_MODE value '" + mode->second + "'";
+  if (auto policy = keys.find("PARTITION_RAIL_POLICY");
+      policy != keys.end() && policy->second != "greedy" && policy->second != "symmetric")
+    return "invalid PARTITION_RAIL_POLICY value '" + policy->second + "'";
+  return "";
 }
 
 std::string value_or(const std::map<std::string, std::string>& keys, const std::string& key,
@@ -148,6 +193,10 @@ int nv_fabricmanager(const std::vector<std::string>& args, const Config& config)
   write_file(kKeptFmConfig, *text);
   write_file(std::string(kStateDir) + "/fabricmanager.cfg", *text);
   const std::map<std::string, std::string> keys = parse_fm_config(*text);
+  if (const std::string error = config_error(keys); !error.empty()) {
+    complain("Fabric Manager failed to parse config file " + cfg + ": " + error);
+    return 1;
+  }
   misbehave_if_told(mode, 1,
                     "Fabric Manager failed to initialize: request to query NVSwitch device "
                     "information from NVSwitch driver failed");
@@ -165,8 +214,11 @@ int nv_fabricmanager(const std::vector<std::string>& args, const Config& config)
   const std::string log_file = value_or(keys, "LOG_FILE_NAME", "/var/log/fabricmanager.log");
   const std::function<void(const std::string&, int)> log = [&](const std::string& line,
                                                                int priority) {
+    // An empty LOG_FILE_NAME means stderr (FM user guide).
     if (to_syslog)
       log_to_syslog("nv-fabricmanager", line, priority);
+    else if (log_file.empty())
+      complain(line);
     else
       append_to(log_file, line);
   };

@@ -22,11 +22,13 @@ inline constexpr const char* kFmReadyMarker =
 // in the foreground.
 int nvlsm(const std::vector<std::string>& args, const Config& config);
 
-// nv-fabricmanager -c CFG [-g GUID]: keeps a copy of CFG, forks into the background and
+// nv-fabricmanager -c CFG [-g GUID]: keeps a copy of CFG, refuses it as the real one would
+// (a key not in the FM user guide, a FABRIC_MODE or PARTITION_RAIL_POLICY it has no value
+// for), forks into the background and
 // returns 0 when CFG says DAEMONIZE=1 (as the real one does), with -g connects to
-// kFmSmSocket first, logs to syslog (LOG_USE_SYSLOG=1) or LOG_FILE_NAME ending with
-// kFmReadyMarker, then stays in the foreground. The pid of the process that goes on is
-// written to /run/fake-nvidia/nv-fabricmanager.pid.
+// kFmSmSocket first, logs to syslog (LOG_USE_SYSLOG=1) or LOG_FILE_NAME (stderr when empty) ending
+// with kFmReadyMarker, then stays in the foreground. The pid of the process that goes on is written
+// to /run/fake-nvidia/nv-fabricmanager.pid.
 int nv_fabricmanager(const std::vector<std::string>& args, const Config& config);
 
 }  // namespace ccinit::fake_nvidia
