@@ -180,6 +180,7 @@ TEST_F(FabricBootTest, FabricFailedOnOneGpuPowersOffNamingItAndItsStatus) {
 struct FmFailure {
   std::string name, fake_config, cmdline;
   std::vector<std::string> needles;
+  friend void PrintTo(const FmFailure& failure, std::ostream* os) { *os << failure.name; }
 };
 
 class FabricManagerFailureTest : public FabricBootTest,
@@ -266,6 +267,7 @@ TEST_F(FabricBootTest, MixedFabricIsRefusedBeforeAnythingRuns) {
 struct NoPort {
   std::string topology;
   std::vector<std::string> needles;
+  friend void PrintTo(const NoPort& no_port, std::ostream* os) { *os << no_port.topology; }
 };
 
 class NoQualifyingPortTest : public FabricBootTest, public ::testing::WithParamInterface<NoPort> {};
