@@ -19,10 +19,20 @@ void make_fake_pci_tree(const std::string& topology, const std::string& dir) {
     throw std::runtime_error("make-fake-sysfs " + topology + " failed: " + run.err);
 }
 
+void make_fake_infiniband_tree(const std::string& topology, const std::string& dir) {
+  ProgramRun run = run_program({make_fake_sysfs_path(), "--infiniband", topology, dir});
+  if (run.exit_code != 0)
+    throw std::runtime_error("make-fake-sysfs --infiniband " + topology + " failed: " + run.err);
+}
+
 GpuGuest::GpuGuest(const std::string& topology, const std::string& fake_config,
-                   const std::string& cc_guest)
+                   const std::string& cc_guest, Infiniband infiniband)
     : tree_(scratch_.path() + "/pci-devices"), cc_guest_(cc_guest) {
   make_fake_pci_tree(topology, tree_);
+  if (infiniband == Infiniband::kFromTopology) {
+    ib_tree_ = scratch_.path() + "/infiniband";
+    make_fake_infiniband_tree(topology, ib_tree_);
+  }
   const std::string config = scratch_.write("fake-nvidia.conf", fake_config).string();
   guest_.emplace(RootOptions().add({"--fake-nvidia", config}));
 }
@@ -41,6 +51,7 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
       bin_dir() + "/ns-boot", "--root",  root(),      "--cmdline", cmdline,         "--kmsg", kmsg,
       "--sysctl-dir",         stand_ins, "--timeout", timeout,     "--pci-devices", tree_};
   if (!cc_guest_.empty()) argv.insert(argv.end(), {"--cc-guest", cc_guest_});
+  if (!ib_tree_.empty()) argv.insert(argv.end(), {"--infiniband", ib_tree_});
   ProgramRun run = run_program(argv);
   Boot boot;
   boot.exit_code = run.exit_code;
@@ -48,6 +59,11 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
   boot.err = std::move(run.err);
   boot.read_kmsg(kmsg);
   return boot;
+}
+
+std::optional<std::string> GpuGuest::kept_file(const std::string& name) const {
+  const std::string path = root() + "/var/lib/fake-nvidia/" + name;
+  return fs::exists(path) ? std::optional<std::string>(read_text(path)) : std::nullopt;
 }
 
 std::vector<std::string> GpuGuest::calls() const {

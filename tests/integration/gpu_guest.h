@@ -8,21 +8,32 @@
 
 // Guest roots for GPU mode: the fake NVIDIA tools installed (scripts/mkrootfs
 // --fake-nvidia) and a fake PCI tree (tests/support/fake_sysfs) bound over
-// /sys/bus/pci/devices by ns-boot --pci-devices.
+// /sys/bus/pci/devices by ns-boot --pci-devices; for NVLink 5 fabrics also the topology's
+// fake /sys/class/infiniband (ns-boot --infiniband).
 namespace ccinit::itest {
 
 std::string make_fake_sysfs_path();
 // Writes the PCI device tree of `topology` (see make-fake-sysfs --list) to a new `dir`.
 void make_fake_pci_tree(const std::string& topology, const std::string& dir);
+// Writes the /sys/class/infiniband of `topology` (make-fake-sysfs --infiniband) to a new `dir`.
+void make_fake_infiniband_tree(const std::string& topology, const std::string& dir);
+
+// Whether the guest gets a /sys/class/infiniband (as after modprobe mlx5_ib), or none.
+enum class Infiniband { kNone, kFromTopology };
 
 class GpuGuest {
  public:
   // `fake_config` becomes /etc/fake-nvidia.conf; `cc_guest` is "", "tdx" or "sev-snp".
   GpuGuest(const std::string& topology, const std::string& fake_config,
-           const std::string& cc_guest = "");
+           const std::string& cc_guest = "", Infiniband infiniband = Infiniband::kNone);
   Boot boot(const std::string& cmdline, double timeout_s = 60) const;
   const std::string& root() const { return guest_->root(); }
   const std::string& pci_tree() const { return tree_; }
+  // The fake /sys/class/infiniband, or "" without one.
+  const std::string& infiniband_tree() const { return ib_tree_; }
+  // A file the fake tools keep in the guest root's /var/lib/fake-nvidia (e.g.
+  // "fabricmanager.cfg": the config nv-fabricmanager was started with), or nullopt.
+  std::optional<std::string> kept_file(const std::string& name) const;
   // What the fake tools recorded in the guest root's /var/lib/fake-nvidia/calls.log, one
   // entry per run, in order; empty when nothing ran.
   std::vector<std::string> calls() const;
@@ -30,6 +41,7 @@ class GpuGuest {
  private:
   TempDir scratch_{"ccinit-gpu-itest"};
   std::string tree_;
+  std::string ib_tree_;
   std::string cc_guest_;
   std::optional<Guest> guest_;
 };

@@ -1,95 +1,20 @@
 #include "tests/support/fake_nvidia_tool/tools.h"
 
 #include <fcntl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 
 #include "common/unique_fd.h"
+#include "tests/support/fake_nvidia_tool/behaviour.h"
+#include "tests/support/fake_nvidia_tool/fabric_tools.h"
+#include "tests/support/fake_nvidia_tool/smi_query.h"
 
 namespace ccinit::fake_nvidia {
 
 namespace {
 
 constexpr const char* kPersistencedPidFile = "/var/run/nvidia-persistenced/nvidia-persistenced.pid";
-
-void print(int fd, const std::string& text) {
-  std::string_view left = text;
-  while (!left.empty()) {
-    ssize_t n = ::write(fd, left.data(), left.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    left.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
-
-void say(const std::string& line) {
-  print(STDOUT_FILENO, line + "\n");
-}
-void complain(const std::string& line) {
-  print(STDERR_FILENO, line + "\n");
-}
-
-void sleep_ms(unsigned long ms) {
-  timespec left{static_cast<time_t>(ms / 1000), static_cast<long>(ms % 1000) * 1000000};
-  while (::nanosleep(&left, &left) != 0 && errno == EINTR) {
-  }
-}
-
-[[noreturn]] void hang() {
-  for (;;) sleep_ms(3600 * 1000);
-}
-
-// A real SIGSEGV (a write to read-only memory), as a crashing daemon would die of; no
-// kill(2), which the helper's policy allows only for SIGKILL.
-const char kReadOnly[] = "read-only";
-[[noreturn]] void crash() {
-  char* volatile target = const_cast<char*>(kReadOnly);
-  *target = 'x';
-  std::abort();
-}
-
-unsigned long number(const Config& config, const std::string& key, unsigned long fallback) {
-  const std::string text = setting(config, key, "");
-  if (text.empty()) return fallback;
-  char* end = nullptr;
-  unsigned long value = std::strtoul(text.c_str(), &end, 10);
-  return *end == '\0' ? value : fallback;
-}
-
-bool has(const std::vector<std::string>& args, const std::string& arg) {
-  return std::find(args.begin(), args.end(), arg) != args.end();
-}
-
-// Applies a tool's `fail|hang|crash` knob; returns normally for `ok` (or anything else).
-void misbehave_if_told(const std::string& mode, int fail_status, const std::string& error) {
-  if (mode == "hang") hang();
-  if (mode == "crash") crash();
-  if (mode == "fail") {
-    complain(error);
-    std::exit(fail_status);
-  }
-}
-
-// syslog(3) as the real daemon uses it: one datagram on /dev/log, facility daemon,
-// level notice (<29>).
-void log_to_syslog(const std::string& ident, const std::string& message) {
-  UniqueFd sock(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!sock) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, "/dev/log", sizeof addr.sun_path - 1);
-  const std::string datagram = "<29>" + ident + "[" + std::to_string(::getpid()) + "]: " + message;
-  ::sendto(sock.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr),
-           sizeof addr);
-}
 
 int modprobe(const std::vector<std::string>& args, const Config& config) {
   const std::string module = args.empty() ? "" : args.front();
@@ -127,6 +52,7 @@ int nvidia_smi(const std::vector<std::string>& args, const Config& config) {
                     "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA "
                     "driver. Make sure that the latest NVIDIA driver is installed and running.");
   if (!args.empty() && args.front() == "conf-compute") return conf_compute(args, config);
+  if (args == std::vector<std::string>{"-q"}) return smi_query(config);
   return 0;
 }
 
@@ -209,6 +135,8 @@ int play_tool(const std::string& name, const std::vector<std::string>& args, con
     return foreground_daemon("exporter", "level=fatal msg=\"Error connecting to nv-hostengine\"",
                              config);
   if (name == "nvidia-ctk") return nvidia_ctk(args, config);
+  if (name == "nvlsm") return nvlsm(args, config);
+  if (name == "nv-fabricmanager") return nv_fabricmanager(args, config);
   complain("fake-nvidia-tool: unknown tool name '" + name + "'");
   return 127;
 }

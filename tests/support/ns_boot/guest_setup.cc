@@ -142,15 +142,30 @@ void set_up_proc(const std::string& root, const std::string& stand_in_dir) {
   }
 }
 
-// Real sysfs with a fake PCI device tree over /sys/bus/pci/devices: what GPU detection
-// reads. Only in this mount namespace, and never through anything the guest's kernel
-// command line can reach.
-void set_up_sys(const std::string& root, const std::string& pci_devices) {
+void bind_read_only(const std::string& source, const std::string& target) {
+  do_mount(source, target, nullptr, MS_BIND | MS_REC);
+  do_mount("none", target, nullptr,
+           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+}
+
+// Real sysfs with a fake PCI device tree over /sys/bus/pci/devices (what GPU detection reads)
+// and a fake /sys/class/infiniband (what the NVLink 5 port GUID is read from), each when
+// given. Only in this mount namespace, and never through anything the guest's kernel command
+// line can reach.
+void set_up_sys(const std::string& root, const std::string& pci_devices,
+                const std::string& infiniband) {
   const std::string sys = root + "/sys";
   do_mount("sysfs", sys, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
-  do_mount(pci_devices, sys + "/bus/pci/devices", nullptr, MS_BIND | MS_REC);
-  do_mount("none", sys + "/bus/pci/devices", nullptr,
-           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  if (!pci_devices.empty()) bind_read_only(pci_devices, sys + "/bus/pci/devices");
+  if (infiniband.empty()) return;
+  const std::string class_dir = sys + "/class", target = class_dir + "/infiniband";
+  if (exists(target)) return bind_read_only(infiniband, target);
+  // A machine without RDMA devices has no class/infiniband, and sysfs takes no mkdir: /sys/class
+  // becomes a tmpfs holding a bind of every real class and the new directory.
+  mirror_directory(root, class_dir);
+  if (::mkdir(target.c_str(), 0555) != 0) throw SysError("mkdir " + target);
+  bind_read_only(infiniband, target);
+  do_mount("none", class_dir, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV);
 }
 
 // The device a TDX or SEV-SNP guest kernel provides; only its existence matters here.
@@ -191,8 +206,10 @@ void boot_guest(const Options& options) {
 
     set_up_dev(root, kmsg);
     set_up_proc(root, stand_in_dir);
-    if (!options.pci_devices.empty())
-      set_up_sys(root, real_path(options.pci_devices, "--pci-devices"));
+    if (!options.pci_devices.empty() || !options.infiniband.empty())
+      set_up_sys(root,
+                 options.pci_devices.empty() ? "" : real_path(options.pci_devices, "--pci-devices"),
+                 options.infiniband.empty() ? "" : real_path(options.infiniband, "--infiniband"));
     if (!options.cc_guest.empty()) set_up_cc_guest_device(root, options.cc_guest);
 
     reset_signals();

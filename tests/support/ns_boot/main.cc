@@ -2,10 +2,12 @@
 // namespaces, without touching the state of the machine it runs on. Test tool.
 //
 //   ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]
-//           [--pci-devices DIR] [--cc-guest tdx|sev-snp] [--sigterm-after S]
+//           [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]
+//           [--sigterm-after S]
 //
 // --pci-devices mounts sysfs on ROOT/sys and binds DIR (a fake PCI tree, see
-// tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --cc-guest creates
+// tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --infiniband likewise
+// binds DIR (make-fake-sysfs --infiniband) over ROOT/sys/class/infiniband; --cc-guest creates
 // /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has;
 // --sigterm-after sends SIGTERM to the guest's PID 1 S seconds after it started.
 //

@@ -25,6 +25,7 @@ Options parse_options(const std::vector<std::string>& args) {
                                                       {"--kmsg", &options.kmsg},
                                                       {"--sysctl-dir", &options.sysctl_dir},
                                                       {"--pci-devices", &options.pci_devices},
+                                                      {"--infiniband", &options.infiniband},
                                                       {"--cc-guest", &options.cc_guest}};
   bool cmdline_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -46,7 +47,8 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!options.cc_guest.empty() && options.cc_guest != "tdx" && options.cc_guest != "sev-snp")
     throw UsageError("--cc-guest " + options.cc_guest + ": expected tdx or sev-snp");
   for (const auto& [name, value] : text_options) {
-    if (name == "--pci-devices" || name == "--cc-guest") continue;  // optional
+    if (name == "--pci-devices" || name == "--infiniband" || name == "--cc-guest")
+      continue;  // optional
     if (name == "--cmdline" ? !cmdline_given : value->empty())
       throw UsageError(name + " is required");
   }

@@ -20,6 +20,9 @@ struct Options {
   // confidential guest device to create in /dev ("tdx" or "sev-snp").
   std::string pci_devices;
   std::string cc_guest;
+  // Tests of NVLink 5 fabrics: a fake /sys/class/infiniband (tests/support/fake_sysfs
+  // --infiniband) bound over the guest's, as --pci-devices binds the PCI tree.
+  std::string infiniband;
 };
 
 class UsageError : public std::runtime_error {
@@ -32,6 +35,7 @@ Options parse_options(const std::vector<std::string>& args);
 
 inline constexpr const char* kUsage =
     "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]\n"
-    "               [--pci-devices DIR] [--cc-guest tdx|sev-snp] [--sigterm-after S]";
+    "               [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]\n"
+    "               [--sigterm-after S]";
 
 }  // namespace ccinit::ns_boot
