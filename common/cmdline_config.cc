@@ -605,6 +605,18 @@ std::string_view log_level_name(wire::LogLevel level) {
   return "unknown";
 }
 
+std::optional<wire::Mode> mode_from_name(std::string_view name) {
+  for (const auto& [text, value] : kModes)
+    if (text == name) return value;
+  return std::nullopt;
+}
+
+std::optional<wire::RailPolicy> rail_policy_from_name(std::string_view name) {
+  for (const auto& [text, value] : kRailPolicies)
+    if (text == name) return value;
+  return std::nullopt;
+}
+
 std::string_view rail_policy_name(wire::RailPolicy policy) {
   for (const auto& [name, value] : kRailPolicies)
     if (value == policy) return name;

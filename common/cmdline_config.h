@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -48,6 +49,9 @@ std::string_view mode_name(wire::Mode mode);
 std::string_view log_level_name(wire::LogLevel level);
 // "greedy", "symmetric", or "unset".
 std::string_view rail_policy_name(wire::RailPolicy policy);
+// The inverses, exact (lower-case) spelling only: for text ccinit printed itself.
+std::optional<wire::Mode> mode_from_name(std::string_view name);
+std::optional<wire::RailPolicy> rail_policy_from_name(std::string_view name);
 // One `key=value` line per effective setting, using the command-line names, in a fixed
 // order; optional settings that are not set are left out. For dry runs and the boot log.
 std::string describe_config(const wire::Config& config);

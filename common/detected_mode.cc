@@ -1,5 +1,9 @@
 #include "common/detected_mode.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+
 #include "common/cmdline_config.h"
 #include "common/log_escape.h"
 
@@ -51,6 +55,74 @@ std::string describe_detected(const wire::Detected& d) {
     out += ", management functions";
     for (const std::string& bdf : d.management_functions()) out += " " + escape_for_log(bdf, 16);
   }
+  return out;
+}
+
+namespace {
+
+// Reads `prefix` then a decimal number without sign or leading zero, at most 9 digits.
+std::optional<std::uint32_t> take_number(std::string_view& rest, std::string_view prefix) {
+  if (!rest.starts_with(prefix)) return std::nullopt;
+  rest.remove_prefix(prefix.size());
+  std::size_t n = 0;
+  while (n < rest.size() && n < 10 && rest[n] >= '0' && rest[n] <= '9') ++n;
+  if (n == 0 || n > 9 || (n > 1 && rest[0] == '0')) return std::nullopt;
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < n; ++i) value = value * 10 + static_cast<std::uint32_t>(rest[i] - '0');
+  rest.remove_prefix(n);
+  return value;
+}
+
+std::string_view take_until(std::string_view& rest, char stop) {
+  const std::size_t end = std::min(rest.find(stop), rest.size());
+  const std::string_view word = rest.substr(0, end);
+  rest.remove_prefix(end);
+  return word;
+}
+
+}  // namespace
+
+wire::Detected parse_detected(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return DetectedError("--detected '" + escape_for_log(text, 200) + "': " + std::string(why) +
+                         " (expected what gpu-configurator prints, e.g. 'nvswitch-nvl5: 8 "
+                         "GPU(s), FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric, management "
+                         "functions 0000:c1:00.0 0000:c1:00.1')");
+  };
+  std::string_view rest = text;
+  wire::Detected out;
+  const auto mode = mode_from_name(take_until(rest, ':'));
+  if (!mode || *mode == wire::MODE_AUTO) throw bad("no mode");
+  out.set_mode(*mode);
+  const auto gpus = take_number(rest, ": ");
+  if (!gpus || !rest.starts_with(" GPU(s)")) throw bad("no GPU count");
+  rest.remove_prefix(7);
+  out.set_gpus(*gpus);
+  if (rest.starts_with(", FABRIC_MODE=") != has_fabric(out))
+    throw bad(has_fabric(out) ? "no FABRIC_MODE" : "FABRIC_MODE without a fabric");
+  if (has_fabric(out)) {
+    const auto fabric_mode = take_number(rest, ", FABRIC_MODE=");
+    if (!fabric_mode) throw bad("bad FABRIC_MODE");
+    out.set_fabric_mode(*fabric_mode);
+    if (!rest.starts_with(", PARTITION_RAIL_POLICY=")) throw bad("no PARTITION_RAIL_POLICY");
+    rest.remove_prefix(24);
+    const auto policy = rail_policy_from_name(take_until(rest, ','));
+    if (!policy) throw bad("bad PARTITION_RAIL_POLICY");
+    out.set_rail_policy(*policy);
+  }
+  if (rest.starts_with(", management functions")) {
+    rest.remove_prefix(22);
+    while (rest.starts_with(' ')) {
+      rest.remove_prefix(1);
+      if (out.management_functions_size() == kMaxManagementFunctions)
+        throw bad("too many management functions");
+      const std::string bdf(take_until(rest, ' '));
+      if (!is_pci_address(bdf)) throw bad("'" + escape_for_log(bdf, 40) + "' is not a PCI address");
+      out.add_management_functions(bdf);
+    }
+    if (out.management_functions_size() == 0) throw bad("no management function listed");
+  }
+  if (!rest.empty()) throw bad("unexpected '" + escape_for_log(rest, 40) + "'");
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "proto/ccinit.pb.h"
 
@@ -27,6 +28,11 @@ bool is_nvlink5(const wire::Detected& detected);
 // "nvswitch-nvl5: 8 GPU(s), FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric, management
 // functions 0000:c0:00.0 0000:c0:00.1", for the log and dry runs.
 std::string describe_detected(const wire::Detected& detected);
+
+// The inverse of describe_detected, for an operator who runs a helper by hand with the line
+// gpu-configurator --dry-run printed (`--detected TEXT`). Exactly that grammar; anything
+// else throws DetectedError quoting the text. Consistency is check_detected's job.
+wire::Detected parse_detected(std::string_view text);
 
 // Throws DetectedError unless `detected` is a decision for `config`: a concrete mode (never
 // auto) equal to nvrc.mode when that is explicit; GPUs exactly in the GPU modes; a rail

@@ -132,6 +132,11 @@ std::string help_text(const HelperSpec& spec) {
   return name + ": " + std::string(spec.summary) + "\n" + usage_line(name) +
          "\n"
          "  --cmdline TEXT   kernel command line to act on (default: /proc/cmdline)\n"
+         "  --detected TEXT  the mode decision PID 1 relays to the helpers after\n"
+         "                   gpu-configurator, as `gpu-configurator --dry-run` prints it after\n"
+         "                   'detected: ' (fabric-launcher and --after-fabric act on it)\n"
+         "  --after-fabric   gpu-configurator: the run after the fabric-launcher (the GPU\n"
+         "                   daemons), on --detected\n"
          "  --dry-run        report what would be done and change nothing; confined like a\n"
          "                   real run, so it also proves the policy covers this path\n"
          "  --print-policy   print the seccomp allow-list and a listing of its BPF program,\n"
@@ -160,6 +165,8 @@ wire::Request manual_request(const ManualOptions& options) {
   wire::Request request;
   *request.mutable_config() = parse_cmdline(trim_right(cmdline));
   request.set_dry_run(options.dry_run);
+  if (options.detected) *request.mutable_detected() = parse_detected(*options.detected);
+  if (options.after_fabric) request.set_stage(wire::STAGE_AFTER_FABRIC);
   return request;
 }
 

@@ -9,10 +9,26 @@ void set_flag(bool& flag, std::string_view name) {
   flag = true;
 }
 
+// `--name VALUE` or `--name=VALUE` at args[i]; false when args[i] is another option.
+bool take_value(std::span<const std::string_view> args, std::size_t& i, std::string_view name,
+                std::optional<std::string>& value) {
+  const std::string_view arg = args[i];
+  const bool inline_value = arg.size() > name.size() && arg.starts_with(name) &&
+                            arg[name.size()] == '=';
+  if (arg != name && !inline_value) return false;
+  if (value) throw UsageError("option " + std::string(name) + " given twice");
+  if (inline_value) {
+    value = std::string(arg.substr(name.size() + 1));
+  } else {
+    if (i + 1 == args.size()) throw UsageError("option " + std::string(name) + " needs a value");
+    value = std::string(args[++i]);
+  }
+  return true;
+}
+
 }  // namespace
 
 ManualOptions parse_manual_options(std::span<const std::string_view> args) {
-  static constexpr std::string_view kCmdline = "--cmdline";
   ManualOptions options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
@@ -24,14 +40,11 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
       set_flag(options.print_bpf, arg);
     } else if (arg == "--help" || arg == "-h") {
       set_flag(options.help, arg);
-    } else if (arg == kCmdline || arg.starts_with("--cmdline=")) {
-      if (options.cmdline) throw UsageError("option --cmdline given twice");
-      if (arg == kCmdline) {
-        if (i + 1 == args.size()) throw UsageError("option --cmdline needs a value");
-        options.cmdline = std::string(args[++i]);
-      } else {
-        options.cmdline = std::string(arg.substr(kCmdline.size() + 1));
-      }
+    } else if (arg == "--after-fabric") {
+      set_flag(options.after_fabric, arg);
+    } else if (take_value(args, i, "--cmdline", options.cmdline) ||
+               take_value(args, i, "--detected", options.detected)) {
+      continue;
     } else if (arg.starts_with("-")) {
       throw UsageError("unknown option '" + std::string(arg) + "'");
     } else {
@@ -43,7 +56,8 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
 
 std::string usage_line(std::string_view helper) {
   return "usage: " + std::string(helper) +
-         " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]";
+         " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--print-policy] "
+         "[--print-bpf] [--help]";
 }
 
 }  // namespace ccinit::helper

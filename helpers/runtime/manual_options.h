@@ -17,6 +17,9 @@ class UsageError : public std::runtime_error {
 // What a person asked for when running a helper by hand.
 struct ManualOptions {
   std::optional<std::string> cmdline;  // --cmdline TEXT or --cmdline=TEXT
+  // --detected TEXT: the mode decision PID 1 would relay, as gpu-configurator printed it
+  std::optional<std::string> detected;
+  bool after_fabric = false;  // --after-fabric: gpu-configurator's run after the fabric
   bool dry_run = false;
   bool print_policy = false;
   bool print_bpf = false;
@@ -27,7 +30,7 @@ struct ManualOptions {
 // a positional argument or a missing value.
 ManualOptions parse_manual_options(std::span<const std::string_view> args);
 
-// "usage: <helper> [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]"
+// "usage: <helper> [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] ..."
 std::string usage_line(std::string_view helper);
 
 }  // namespace ccinit::helper

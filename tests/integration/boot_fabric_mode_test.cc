@@ -361,14 +361,86 @@ TEST_F(FabricBootTest, GpuConfiguratorDryRunOnACapturedNvl5TreeShowsTheModulesAn
   EXPECT_EQ(guest.calls(), Calls{}) << "a dry run ran a tool:\n" << all;
 }
 
-TEST_F(FabricBootTest, FabricLauncherDryRunOnCapturedTreesShowsTheDaemonsAndRunsNothing) {
+// An operator walks a captured tree through the boot's three helper runs by hand: the
+// decision gpu-configurator prints ("detected: ...") is what PID 1 would relay, and the
+// later helpers take it with --detected. Nothing runs.
+struct HandRun {
+  std::string topology;
+  std::string cmdline;
+  std::vector<std::string> modules;  // what gpu-configurator would load, in order
+  std::vector<std::string> fabric;   // what fabric-launcher would start and run, in order
+  bool gpus;                         // gpu-configurator --after-fabric follows
+};
+
+class FabricHandRunTest : public FabricBootTest, public ::testing::WithParamInterface<HandRun> {
+ protected:
+  std::string detected_line(const std::string& all) {
+    constexpr std::string_view kMark = "info: detected: ";
+    const std::size_t at = all.find(kMark);
+    if (at == std::string::npos) return "";
+    const std::size_t start = at + kMark.size();
+    return all.substr(start, all.find('\n', start) - start);
+  }
+};
+
+TEST_P(FabricHandRunTest, DryRunsOfTheThreeHelperRunsOnACapturedTree) {
+  const HandRun& p = GetParam();
+  GpuGuest guest(p.topology, "", "", Infiniband::kFromTopology);
+  ProgramRun first =
+      run_helper_on_trees(guest, "gpu-configurator", {"--dry-run", "--cmdline", p.cmdline});
+  std::string all = first.out + first.err;
+  ASSERT_EQ(first.exit_code, 0) << all;
+  std::vector<std::string> modules;
+  for (const std::string& m : p.modules) modules.push_back("would run: /sbin/modprobe " + m + "\n");
+  expect_in_order(all, modules);
+  EXPECT_EQ(all.find("persistenced"), std::string::npos) << all;
+  const std::string detected = detected_line(all);
+  ASSERT_FALSE(detected.empty()) << all;
+
+  ProgramRun fabric = run_helper_on_trees(
+      guest, "fabric-launcher", {"--dry-run", "--cmdline", p.cmdline, "--detected", detected});
+  all = fabric.out + fabric.err;
+  EXPECT_EQ(fabric.exit_code, 0) << all;
+  std::vector<std::string> tools;
+  for (const std::string& t : p.fabric) tools.push_back("/bin/" + t);
+  expect_in_order(all, tools);
+
+  if (p.gpus) {
+    ProgramRun after = run_helper_on_trees(
+        guest, "gpu-configurator",
+        {"--dry-run", "--cmdline", p.cmdline, "--detected", detected, "--after-fabric"});
+    all = after.out + after.err;
+    EXPECT_EQ(after.exit_code, 0) << all;
+    expect_in_order(all, {"/bin/" + kPersistenced, "/bin/" + kCtk});
+    EXPECT_EQ(all.find("modprobe"), std::string::npos) << all;
+  }
+  EXPECT_EQ(guest.calls(), Calls{}) << "a dry run ran a tool";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Topologies, FabricHandRunTest,
+    ::testing::Values(
+        HandRun{"nvl4-8gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
+        HandRun{"nvl4-1gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
+        HandRun{"nvl5-8gpu",
+                "nvrc.mode=nvswitch-nvl5",
+                {"nvidia", "nvidia-uvm", "ib_umad", "mlx5_ib"},
+                {kNvlsm, kFmNvl5, kFabricQuery},
+                true},
+        HandRun{"servicevm-nvl4", "", {"nvidia"}, {kFm}, false},
+        HandRun{"servicevm-nvl5", "", {"ib_umad", "mlx5_ib"}, {kNvlsm, kFmNvl5}, false}),
+    [](const auto& info) {
+      std::string name = info.param.topology;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+TEST_F(FabricBootTest, AHandRunFabricLauncherWithoutADecisionSaysWhereItComesFrom) {
   GpuGuest guest("nvl5-8gpu", "", "", Infiniband::kFromTopology);
-  ProgramRun run = run_helper_on_trees(guest, "fabric-launcher",
-                                       {"--dry-run", "--cmdline", "nvrc.mode=nvswitch-nvl5"});
+  ProgramRun run = run_helper_on_trees(guest, "fabric-launcher", {"--dry-run"});
   const std::string all = run.out + run.err;
-  EXPECT_EQ(run.exit_code, 0) << all;
-  expect_in_order(all, {"/bin/" + kNvlsm, "/bin/" + kFmNvl5, "/bin/" + kFabricQuery});
-  EXPECT_EQ(guest.calls(), Calls{}) << "a dry run ran a tool:\n" << all;
+  EXPECT_EQ(run.exit_code, 1) << all;
+  EXPECT_NE(all.find("no mode decision in the request"), std::string::npos) << all;
 }
 
 TEST(FabricDryRun, CcinitPlanRunsTheFabricBetweenTheTwoGpuStages) {

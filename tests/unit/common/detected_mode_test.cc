@@ -85,5 +85,50 @@ TEST(DetectedMode, AnInconsistentDecisionIsRefused) {
             "detected mode gpu names management functions, which only NVLink 5 has");
 }
 
+// What gpu-configurator prints is what a hand-run helper takes back.
+TEST(DetectedMode, TheTextGpuConfiguratorPrintsParsesBack) {
+  wire::Detected gpu;
+  gpu.set_mode(wire::MODE_GPU);
+  gpu.set_gpus(2);
+  wire::Detected service;
+  service.set_mode(wire::MODE_SERVICEVM_NVL4);
+  service.set_fabric_mode(1);
+  service.set_rail_policy(wire::RAIL_POLICY_GREEDY);
+  for (const wire::Detected& d : {nvl5_gpu_vm(), gpu, service}) {
+    const std::string text = describe_detected(d);
+    EXPECT_EQ(parse_detected(text).SerializeAsString(), d.SerializeAsString()) << text;
+  }
+}
+
+TEST(DetectedMode, AnyOtherTextIsRefusedQuotingIt) {
+  auto error = [](std::string_view text) {
+    try {
+      parse_detected(text);
+    } catch (const DetectedError& e) {
+      const std::string what = e.what();
+      return what.substr(0, what.find(" (expected"));
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(error(""), "--detected '': no mode");
+  EXPECT_EQ(error("auto: 0 GPU(s)"), "--detected 'auto: 0 GPU(s)': no mode");
+  EXPECT_EQ(error("GPU: 1 GPU(s)"), "--detected 'GPU: 1 GPU(s)': no mode");
+  EXPECT_EQ(error("gpu: 01 GPU(s)"), "--detected 'gpu: 01 GPU(s)': no GPU count");
+  EXPECT_EQ(error("gpu: 1234567890 GPU(s)"), "--detected 'gpu: 1234567890 GPU(s)': no GPU count");
+  EXPECT_EQ(error("gpu: 1 GPUs"), "--detected 'gpu: 1 GPUs': no GPU count");
+  EXPECT_EQ(error("gpu: 1 GPU(s) "), "--detected 'gpu: 1 GPU(s) ': unexpected ' '");
+  EXPECT_EQ(error("servicevm-nvl4: 0 GPU(s), FABRIC_MODE=1"),
+            "--detected 'servicevm-nvl4: 0 GPU(s), FABRIC_MODE=1': no PARTITION_RAIL_POLICY");
+  EXPECT_EQ(error("servicevm-nvl4: 0 GPU(s), FABRIC_MODE=1, PARTITION_RAIL_POLICY=unset"),
+            "--detected 'servicevm-nvl4: 0 GPU(s), FABRIC_MODE=1, PARTITION_RAIL_POLICY=unset': "
+            "bad PARTITION_RAIL_POLICY");
+  EXPECT_EQ(error("servicevm-nvl5: 0 GPU(s), FABRIC_MODE=1, PARTITION_RAIL_POLICY=symmetric, "
+                  "management functions"),
+            "--detected 'servicevm-nvl5: 0 GPU(s), FABRIC_MODE=1, "
+            "PARTITION_RAIL_POLICY=symmetric, management functions': no management function "
+            "listed");
+  EXPECT_EQ(error("gpu: 1 GPU(s)\n"), "--detected 'gpu: 1 GPU(s)\\x0a': unexpected '\\x0a'");
+}
+
 }  // namespace
 }  // namespace ccinit

@@ -88,7 +88,8 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
     EXPECT_TRUE(run.exited_with(0)) << run.describe();
     EXPECT_TRUE(contains(
         run.out, std::string("usage: ") + helper +
-                     " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]"))
+                     " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--print-policy] "
+                     "[--print-bpf] [--help]"))
         << run.out;
     EXPECT_TRUE(contains(run.out, "Capabilities kept: ")) << run.out;
   }
@@ -107,7 +108,8 @@ TEST(HelperCli, UnknownFlagIsAOneLineUsageErrorWithStatusTwo) {
     EXPECT_TRUE(run.exited_with(2)) << run.describe();
     EXPECT_EQ(run.err,
               std::string(helper) + ": unknown option '--bogus'; usage: " + helper +
-                  " [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]\n");
+                  " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] "
+                  "[--print-policy] [--print-bpf] [--help]\n");
     EXPECT_EQ(run.out, "");
   }
   HelperRun missing = run_manual("mounter", {"--cmdline"});

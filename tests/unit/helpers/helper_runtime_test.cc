@@ -52,6 +52,13 @@ TEST(ManualOptions, ParsesEveryOption) {
   EXPECT_TRUE(o.print_bpf);
   EXPECT_TRUE(o.help);
   EXPECT_FALSE(parse({"--dry-run"}).cmdline.has_value());
+
+  o = parse({"--detected", "gpu: 1 GPU(s)", "--after-fabric"});
+  EXPECT_EQ(o.detected, "gpu: 1 GPU(s)");
+  EXPECT_TRUE(o.after_fabric);
+  EXPECT_EQ(parse({"--detected=cpu: 0 GPU(s)"}).detected, "cpu: 0 GPU(s)");
+  EXPECT_FALSE(parse({"--dry-run"}).detected.has_value());
+  EXPECT_FALSE(parse({"--dry-run"}).after_fabric);
 }
 
 TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
@@ -61,8 +68,14 @@ TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(usage_error({"--dry-run", "--dry-run"}), "option --dry-run given twice");
   EXPECT_EQ(usage_error({"--print-bpf", "--print-bpf"}), "option --print-bpf given twice");
   EXPECT_EQ(usage_error({"--cmdline=a", "--cmdline", "b"}), "option --cmdline given twice");
+  EXPECT_EQ(usage_error({"--detected"}), "option --detected needs a value");
+  EXPECT_EQ(usage_error({"--detected=a", "--detected=b"}), "option --detected given twice");
+  EXPECT_EQ(usage_error({"--detectedx"}), "unknown option '--detectedx'");
+  EXPECT_EQ(usage_error({"--after-fabric", "--after-fabric"}),
+            "option --after-fabric given twice");
   EXPECT_EQ(usage_line("lockdown"),
-            "usage: lockdown [--cmdline TEXT] [--dry-run] [--print-policy] [--print-bpf] [--help]");
+            "usage: lockdown [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] "
+            "[--print-policy] [--print-bpf] [--help]");
 }
 
 TEST(ConfinementReport, ReadsTheFieldsBack) {
