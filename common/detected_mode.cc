@@ -68,7 +68,8 @@ std::optional<std::uint32_t> take_number(std::string_view& rest, std::string_vie
   while (n < rest.size() && n < 10 && rest[n] >= '0' && rest[n] <= '9') ++n;
   if (n == 0 || n > 9 || (n > 1 && rest[0] == '0')) return std::nullopt;
   std::uint32_t value = 0;
-  for (std::size_t i = 0; i < n; ++i) value = value * 10 + static_cast<std::uint32_t>(rest[i] - '0');
+  for (std::size_t i = 0; i < n; ++i)
+    value = value * 10 + static_cast<std::uint32_t>(rest[i] - '0');
   rest.remove_prefix(n);
   return value;
 }

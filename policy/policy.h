@@ -50,6 +50,11 @@ struct Policy {
 // The fixed prologue: syscalls no policy may allow. policyc refuses a policy that lists them.
 inline constexpr std::array<std::string_view, 5> kNeverAllowed = {"ptrace", "bpf", "kexec_load",
                                                                   "kexec_file_load", "reboot"};
+// Answered ENOSYS in every policy, never allowed or killed: clone3 passes its flags in memory,
+// which a filter cannot read, so allowing it would allow new namespaces whatever a policy
+// says about clone. glibc (2.34+) falls back to clone on ENOSYS, whose flags a policy checks.
+inline constexpr std::array<std::string_view, 1> kAnsweredEnosys = {"clone3"};
+
 // Refused like kNeverAllowed unless the policy says `@allow module-loading`.
 inline constexpr std::array<std::string_view, 3> kModuleLoading = {"init_module", "finit_module",
                                                                    "delete_module"};

@@ -84,6 +84,8 @@ void check_rules(const ParsedPolicy& policy) {
       refuse(rule, rule.syscall +
                        " is never allowed (fixed prologue: ptrace, bpf, kexec_load, "
                        "kexec_file_load, reboot)");
+    if (listed(kAnsweredEnosys, rule.syscall))
+      refuse(rule, rule.syscall + " is answered ENOSYS in every policy");
     if (listed(kModuleLoading, rule.syscall) && !policy.loads_modules)
       refuse(rule, rule.syscall + " is refused unless the policy says '@allow module-loading'");
     auto& [unconditional, conditional] = kinds[rule.syscall];
@@ -166,6 +168,13 @@ std::vector<sock_filter> compile_program(const ParsedPolicy& policy) {
   // A foreign architecture's syscall numbers mean other syscalls: kill, never translate.
   // libseccomp sends x32 numbers (nr >= 0x40000000) on x86_64 to this action as well.
   set_attr(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS, "ACT_BADARCH");
+  for (std::string_view name : kAnsweredEnosys) {
+    const int nr = seccomp_syscall_resolve_name(std::string(name).c_str());
+    if (nr < 0) continue;  // not on this architecture: the default action covers it
+    const int rc = seccomp_rule_add_exact(filter.get(), SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    if (rc < 0)
+      throw PolicyError("seccomp rule " + std::string(name) + " -> ENOSYS: " + strerror(-rc));
+  }
   for (const ParsedRule& rule : policy.rules) add_rule(filter.get(), rule);
   return export_program(filter.get());
 }

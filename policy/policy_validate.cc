@@ -51,6 +51,11 @@ void Validator::check_syscall(const std::string& name, const std::string& file, 
          name +
              " is never allowed: the fixed prologue refuses ptrace, bpf, kexec_load, "
              "kexec_file_load and reboot in every policy");
+  if (contains(kAnsweredEnosys, name))
+    fail(file, line,
+         name +
+             " is answered ENOSYS in every policy (its flags are out of a filter's reach; glibc "
+             "then uses clone): allow clone with its flag conditions instead");
   if (contains(kModuleLoading, name) && !module_rule_error_)
     module_rule_error_ = file + ":" + std::to_string(line) + ": " + name +
                          " needs '@allow module-loading' in the helper's policy file";

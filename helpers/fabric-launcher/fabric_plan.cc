@@ -16,8 +16,7 @@ FabricPlan plan_from_request(const wire::Request& request) {
   // The same check PID 1 made before relaying it: this helper trusts no input it can check.
   check_detected(request.config(), detected);
   if (!has_fabric(detected))
-    throw std::runtime_error("the detected mode " + describe_detected(detected) +
-                             " has no fabric");
+    throw std::runtime_error("the detected mode " + describe_detected(detected) + " has no fabric");
   FabricPlan plan;
   plan.nvlink5 = is_nvlink5(detected);
   plan.gpus = detected.gpus();

@@ -13,8 +13,8 @@ void set_flag(bool& flag, std::string_view name) {
 bool take_value(std::span<const std::string_view> args, std::size_t& i, std::string_view name,
                 std::optional<std::string>& value) {
   const std::string_view arg = args[i];
-  const bool inline_value = arg.size() > name.size() && arg.starts_with(name) &&
-                            arg[name.size()] == '=';
+  const bool inline_value =
+      arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=';
   if (arg != name && !inline_value) return false;
   if (value) throw UsageError("option " + std::string(name) + " given twice");
   if (inline_value) {

@@ -46,6 +46,8 @@ std::string describe_seccomp_filter(const policy::Policy& policy) {
   for (auto name : policy::kNeverAllowed) out.append(" ").append(name);
   if (!policy.loads_modules)
     for (auto name : policy::kModuleLoading) out.append(" ").append(name);
+  out.append("\nanswered ENOSYS (glibc then uses clone, whose flags are checked):");
+  for (auto name : policy::kAnsweredEnosys) out.append(" ").append(name);
   out.append("\nallow-list (").append(std::to_string(policy.rules.size())).append(" rules):\n");
   for (const Rule& rule : policy.rules) {
     std::string line = "  ";

@@ -419,16 +419,16 @@ TEST_P(FabricHandRunTest, DryRunsOfTheThreeHelperRunsOnACapturedTree) {
 
 INSTANTIATE_TEST_SUITE_P(
     Topologies, FabricHandRunTest,
-    ::testing::Values(
-        HandRun{"nvl4-8gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
-        HandRun{"nvl4-1gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
-        HandRun{"nvl5-8gpu",
-                "nvrc.mode=nvswitch-nvl5",
-                {"nvidia", "nvidia-uvm", "ib_umad", "mlx5_ib"},
-                {kNvlsm, kFmNvl5, kFabricQuery},
-                true},
-        HandRun{"servicevm-nvl4", "", {"nvidia"}, {kFm}, false},
-        HandRun{"servicevm-nvl5", "", {"ib_umad", "mlx5_ib"}, {kNvlsm, kFmNvl5}, false}),
+    ::testing::Values(HandRun{"nvl4-8gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
+                      HandRun{"nvl4-1gpu", "", {"nvidia", "nvidia-uvm"}, {kFm, kFabricQuery}, true},
+                      HandRun{"nvl5-8gpu",
+                              "nvrc.mode=nvswitch-nvl5",
+                              {"nvidia", "nvidia-uvm", "ib_umad", "mlx5_ib"},
+                              {kNvlsm, kFmNvl5, kFabricQuery},
+                              true},
+                      HandRun{"servicevm-nvl4", "", {"nvidia"}, {kFm}, false},
+                      HandRun{
+                          "servicevm-nvl5", "", {"ib_umad", "mlx5_ib"}, {kNvlsm, kFmNvl5}, false}),
     [](const auto& info) {
       std::string name = info.param.topology;
       std::replace(name.begin(), name.end(), '-', '_');

@@ -71,8 +71,7 @@ TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(usage_error({"--detected"}), "option --detected needs a value");
   EXPECT_EQ(usage_error({"--detected=a", "--detected=b"}), "option --detected given twice");
   EXPECT_EQ(usage_error({"--detectedx"}), "unknown option '--detectedx'");
-  EXPECT_EQ(usage_error({"--after-fabric", "--after-fabric"}),
-            "option --after-fabric given twice");
+  EXPECT_EQ(usage_error({"--after-fabric", "--after-fabric"}), "option --after-fabric given twice");
   EXPECT_EQ(usage_line("lockdown"),
             "usage: lockdown [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] "
             "[--print-policy] [--print-bpf] [--help]");

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -20,6 +22,11 @@
 
 #include "policy/policy_codegen.h"
 #include "policy/policy_parser.h"
+
+namespace ccinit::policy {
+extern const Policy policy_gpu_configurator;
+extern const Policy policy_fabric_launcher;
+}  // namespace ccinit::policy
 
 namespace ccinit::helper {
 namespace {
@@ -378,6 +385,39 @@ TEST_F(RuntimeBaselineTest, LeavesOutDescriptorTricksAndSignalsToOthers) {
     // Arguments that would fail harmlessly if the call got through.
     const auto o = run_confined(program_, [nr] { return ok(::syscall(nr, -1L, -1L, -1L)); });
     EXPECT_TRUE(killed_by_sigsys(o)) << "syscall " << nr << ": " << o;
+  }
+}
+
+// clone3's flags are in memory a filter cannot read: the prologue answers it ENOSYS in every
+// policy, so a helper's tools (which keep CAP_SYS_ADMIN) cannot ask it for a new namespace,
+// and glibc creates their threads with clone, whose flags the policies check.
+TEST(SeccompFilterTest, Clone3IsAnsweredEnosysAndCloneCannotMakeANamespace) {
+  for (const policy::Policy* policy :
+       {&policy::policy_gpu_configurator, &policy::policy_fabric_launcher}) {
+    SCOPED_TRACE(std::string(policy->helper));
+    const Program program(policy->program.begin(), policy->program.end());
+    EXPECT_TRUE(succeeded(run_confined(program, [] {
+      std::uint64_t args[11] = {CLONE_NEWUSER | CLONE_NEWNS};  // struct clone_args: flags
+      const long rc = ::syscall(SYS_clone3, args, sizeof args);
+      return rc == -1 && errno == ENOSYS ? 0 : 1;
+    })));
+    EXPECT_TRUE(killed_by_sigsys(run_confined(program, [] {
+      return ok(::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0));
+    })));
+    // What FM's and nvidia-smi's threads need: pthread_create falls back to clone.
+    EXPECT_TRUE(succeeded(run_confined(program, [] {
+      pthread_t thread;
+      int value = 0;
+      if (pthread_create(
+              &thread, nullptr,
+              [](void* p) -> void* {
+                *static_cast<int*>(p) = 42;
+                return nullptr;
+              },
+              &value) != 0)
+        return 1;
+      return pthread_join(thread, nullptr) == 0 && value == 42 ? 0 : 2;
+    })));
   }
 }
 

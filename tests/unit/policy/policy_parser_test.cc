@@ -321,6 +321,13 @@ TEST_F(PolicyParserTest, TheFixedPrologueIsRefusedInAnyPolicy) {
   }
 }
 
+TEST_F(PolicyParserTest, Clone3CannotBeListedItIsAnsweredEnosys) {
+  EXPECT_POLICY_ERROR("# threads\nclone3\n", "t.policy:2",
+                      "clone3 is answered ENOSYS in every policy (its flags are out of a "
+                      "filter's reach; glibc then uses clone): allow clone with its flag "
+                      "conditions instead");
+}
+
 TEST_F(PolicyParserTest, ModuleLoadingNeedsTheAllowDirective) {
   for (const char* mod : {"init_module", "finit_module", "delete_module"}) {
     EXPECT_POLICY_ERROR(std::string("# x\nread\n# modules\n") + mod + "\n", "t.policy:4",
