@@ -6,6 +6,7 @@
 
 #include "common/cmdline_config.h"
 #include "common/log_escape.h"
+#include "common/pci_address.h"
 
 namespace ccinit {
 
@@ -16,14 +17,10 @@ bool has_gpus(wire::Mode mode) {
          mode == wire::MODE_NVSWITCH_NVL5;
 }
 
-// "0000:c1:00.1": domain, bus, device, function in lower-case hex, as sysfs names them.
+// A PCI address exactly as sysfs names it (parse_pci_address alone allows upper case).
 bool is_pci_address(const std::string& text) {
-  if (text.size() != 12 || text[4] != ':' || text[7] != ':' || text[10] != '.') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11}) {
-    const char c = text[i];
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  const std::optional<PciAddress> address = parse_pci_address(text);
+  return address && to_string(*address) == text;
 }
 
 }  // namespace

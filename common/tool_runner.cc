@@ -2,12 +2,21 @@
 
 #include <sys/wait.h>
 
+#include <stdexcept>
+
 namespace ccinit::tools {
 
 std::string Command::text() const {
   std::string out = path;
   for (const std::string& arg : args) out += " " + arg;
   return out;
+}
+
+void StartedDaemons::check_all_running(ToolRunner& runner) const {
+  for (const Daemon& daemon : daemons_) {
+    if (auto ended = runner.check_running(daemon.pid))
+      throw std::runtime_error(daemon.name + " (pid " + std::to_string(daemon.pid) + ") " + *ended);
+  }
 }
 
 bool ToolResult::ok() const {

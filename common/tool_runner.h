@@ -77,6 +77,23 @@ class ToolRunner {
   virtual std::optional<std::string> check_running(pid_t pid) = 0;
 };
 
+// The daemons a helper started (and reported to PID 1), for its last step: a health check
+// that none of them died on the way.
+class StartedDaemons {
+ public:
+  void add(std::string name, pid_t pid) { daemons_.push_back({std::move(name), pid}); }
+  // Throws std::runtime_error "<name> (pid N) <how it ended>" for the first one no longer
+  // running, as `runner` sees it.
+  void check_all_running(ToolRunner& runner) const;
+
+ private:
+  struct Daemon {
+    std::string name;
+    pid_t pid;
+  };
+  std::vector<Daemon> daemons_;
+};
+
 // Runs nothing: logs "would run: <command>" and reports success (pid 0, no output).
 class DryRunRunner : public ToolRunner {
  public:

@@ -7,9 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "common/pci_address.h"
+
 // Parsers of the values /sys/class/infiniband shows for an RDMA device and its ports. The
 // text comes from the device and its driver, so each accepts exactly what the kernel prints
-// and nothing else.
+// and nothing else. PCI addresses: common/pci_address.h.
 namespace ccinit::fabric {
 
 // The one error the InfiniBand port code lets escape: a malformed value (naming its file and
@@ -45,19 +47,5 @@ std::optional<std::string_view> parse_ib_link_layer(std::string_view text);
 
 // A port directory's name: a decimal port number from 1, no sign or leading zero.
 std::optional<std::uint32_t> parse_ib_port_number(std::string_view name);
-
-// A PCI function as sysfs names it, "0000:c1:00.1": a domain of 4 to 8 hex digits (no
-// leading zero beyond 4), then bus
-// (2 digits), device (2 digits, below 0x20) and function (0-7).
-struct PciAddress {
-  std::uint32_t domain = 0;
-  std::uint8_t bus = 0;
-  std::uint8_t device = 0;
-  std::uint8_t function = 0;
-  auto operator<=>(const PciAddress&) const = default;
-};
-std::optional<PciAddress> parse_pci_address(std::string_view text);
-// "0000:c1:00.1" (lower case, the domain at least 4 digits), as the kernel names it.
-std::string to_string(const PciAddress& address);
 
 }  // namespace ccinit::fabric

@@ -15,11 +15,6 @@ namespace ccinit::fabric {
 
 namespace {
 
-struct Daemon {
-  std::string name;
-  pid_t pid;
-};
-
 std::string describe(const FabricPlan& plan) {
   std::string text =
       plan.gpus ? std::to_string(plan.gpus) + " GPU(s) with an NVLink " +
@@ -66,11 +61,11 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   const std::uint32_t nvlsm_seconds =
       timeout_seconds(request.config(), "nvlsm", kDefaultNvlsmTimeoutSeconds);
   reporter.info("fabric: " + describe(plan));
-  std::vector<Daemon> daemons;
+  tools::StartedDaemons daemons;
   auto started = [&](const std::string& name, pid_t pid) {
     if (dry_run) return;
     reporter.daemon_started(name, pid);
-    daemons.push_back({name, pid});
+    daemons.add(name, pid);
   };
 
   std::optional<std::string> guid;
@@ -159,10 +154,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   }
 
   helper::StepScope health(reporter, "health-check");
-  for (const Daemon& daemon : daemons) {
-    if (auto ended = runner.check_running(daemon.pid))
-      throw std::runtime_error(daemon.name + " (pid " + std::to_string(daemon.pid) + ") " + *ended);
-  }
+  daemons.check_all_running(runner);
   health.done();
 }
 

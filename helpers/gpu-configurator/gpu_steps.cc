@@ -29,19 +29,14 @@ ToolResult run_step(ToolRunner& runner, helper::Reporter& reporter, const std::s
   return result;
 }
 
-struct Daemon {
-  std::string name;
-  pid_t pid;
-};
-
 pid_t start_daemon(ToolRunner& runner, helper::Reporter& reporter, const std::string& name,
-                   const Command& command, std::vector<Daemon>& daemons, bool dry_run) {
+                   const Command& command, tools::StartedDaemons& daemons, bool dry_run) {
   helper::StepScope scope(reporter, "start-" + name);
   reporter.debug("starting " + command.text());
   pid_t pid = runner.start(command);
   if (!dry_run) {
     reporter.daemon_started(name, pid);
-    daemons.push_back({name, pid});
+    daemons.add(name, pid);
   }
   scope.done();
   return pid;
@@ -91,7 +86,7 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
 
 void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
                      helper::Reporter& reporter) {
-  std::vector<Daemon> daemons;
+  tools::StartedDaemons daemons;
 
   // 1. nvidia-persistenced keeps the GPUs initialized; everything after needs it ready.
   {
@@ -110,7 +105,7 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
     pid_t pid = runner.start_and_wait(command, readiness);
     if (!plan.dry_run) {
       reporter.daemon_started("nvidia-persistenced", pid);
-      daemons.push_back({"nvidia-persistenced", pid});
+      daemons.add("nvidia-persistenced", pid);
     }
     scope.done();
   }
@@ -164,10 +159,7 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
 
   // 7. Nothing started may have died on the way.
   helper::StepScope health(reporter, "health-check");
-  for (const Daemon& daemon : daemons) {
-    if (auto ended = runner.check_running(daemon.pid))
-      throw std::runtime_error(daemon.name + " (pid " + std::to_string(daemon.pid) + ") " + *ended);
-  }
+  daemons.check_all_running(runner);
   health.done();
 }
 
