@@ -248,12 +248,12 @@ TEST(CmdlineConfig, TimeoutsForEveryName) {
 
 TEST(CmdlineConfig, TimeoutsAreStoredInAFixedOrder) {
   wire::Config c = parse_cmdline(
-      "nvrc.timeout.nvlsm=6 nvrc.timeout.persistenced=4 nvrc.timeout.lockdown=3 "
-      "nvrc.timeout.fabricmanager=5 nvrc.timeout.fabric-launcher=2 "
-      "nvrc.timeout.gpu-configurator=1");
-  ASSERT_EQ(timeout_names().size(), 6u);
-  ASSERT_EQ(c.timeouts_size(), 6);
-  for (int i = 0; i < 6; ++i) {
+      "nvrc.timeout.nvlsm=7 nvrc.timeout.persistenced=5 nvrc.timeout.lockdown=4 "
+      "nvrc.timeout.fabricmanager=6 nvrc.timeout.fabric-launcher=3 "
+      "nvrc.timeout.gpu-configurator=2 nvrc.timeout.extensions=1");
+  ASSERT_EQ(timeout_names().size(), 7u);
+  ASSERT_EQ(c.timeouts_size(), 7);
+  for (int i = 0; i < 7; ++i) {
     EXPECT_EQ(c.timeouts(i).name(), timeout_names()[i]);
     EXPECT_EQ(c.timeouts(i).seconds(), static_cast<std::uint32_t>(i + 1));
   }
@@ -265,13 +265,14 @@ TEST(CmdlineConfig, TimeoutsAreStoredInAFixedOrder) {
 // timeout for it could never act.
 TEST(CmdlineConfig, TimeoutNamesFollowTheHelperTable) {
   EXPECT_EQ(std::vector<std::string_view>(timeout_names().begin(), timeout_names().end()),
-            (std::vector<std::string_view>{"gpu-configurator", "fabric-launcher", "lockdown",
-                                           "persistenced", "fabricmanager", "nvlsm"}));
+            (std::vector<std::string_view>{"extensions", "gpu-configurator", "fabric-launcher",
+                                           "lockdown", "persistenced", "fabricmanager",
+                                           "nvlsm"}));
   EXPECT_EQ(error_of("nvrc.timeout.mounter=10"),
             "nvrc.timeout.mounter=10: the mounter runs before the kernel command line is read, "
             "so its timeout (30 s) cannot be set; settable: "
-            "nvrc.timeout.{gpu-configurator,fabric-launcher,lockdown,persistenced,fabricmanager,"
-            "nvlsm}");
+            "nvrc.timeout.{extensions,gpu-configurator,fabric-launcher,lockdown,persistenced,"
+            "fabricmanager,nvlsm}");
 }
 
 TEST(CmdlineConfig, VerityParams) {

@@ -47,6 +47,8 @@ std::uint64_t allowed_caps(const std::string& helper) {
     return (1ull << 0) | (1ull << 6) | (1ull << 7) | (1ull << 16) | (1ull << 21) | (1ull << 27);
   // CAP_SYS_ADMIN, CAP_MKNOD; never CAP_SYS_MODULE.
   if (helper == "fabric-launcher") return (1ull << 21) | (1ull << 27);
+  // CAP_SYS_ADMIN, CAP_MKNOD, CAP_SYS_MODULE
+  if (helper == "extensions") return (1ull << 21) | (1ull << 27) | (1ull << 16);
   return 0;
 }
 
