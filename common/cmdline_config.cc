@@ -210,9 +210,9 @@ constexpr std::string_view kVerityExpected =
     "expected root_hash=HEX,salt=HEX,data_blocks=N,data_block_size=N,hash_block_size=N";
 constexpr std::string_view kVerityKeyExpected =
     "the one known is kata.extension.<name>.verity_params, spelled exactly so (lower-case)";
-constexpr std::string_view kExtensionNameExpected =
-    "expected kata.extension.<name>.verity_params with a name of 1 to 64 characters from "
-    "A-Z a-z 0-9 _ . - that is not all dots";
+const std::string kExtensionNameExpected =
+    "expected kata.extension.<name>.verity_params with a name of " +
+    std::string(kExtensionNameRule);
 
 struct Setting {
   std::string_view key;
@@ -407,20 +407,9 @@ bool misspelled_verity_key(std::string_view key) {
   return letters.find("verity") != std::string::npos || edit_distance(letters, "verityparams") <= 2;
 }
 
-bool valid_extension_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  bool all_dots = true;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-';
-    if (!ok) return false;
-    if (c != '.') all_dots = false;
-  }
-  return !all_dots;
-}
-
+// dm-verity refuses a block size above the page size (4096 on x86-64) or below a sector.
 bool valid_block_size(std::uint32_t n) {
-  return n >= 512 && n <= 1048576 && (n & (n - 1)) == 0;
+  return n >= 512 && n <= 4096 && (n & (n - 1)) == 0;
 }
 
 wire::ExtensionVerity parse_verity(const Param& param, std::string_view name,
@@ -467,7 +456,7 @@ wire::ExtensionVerity parse_verity(const Param& param, std::string_view name,
   for (std::size_t i : {3, 4}) {
     auto size = parse_decimal<std::uint32_t>(*fields[i]);
     if (!size || !valid_block_size(*size))
-      bad(shown(i) + " is not a power of two from 512 to 1048576");
+      bad(shown(i) + " is not a power of two from 512 to 4096");
     sizes[i - 3] = *size;
   }
 
@@ -480,6 +469,20 @@ wire::ExtensionVerity parse_verity(const Param& param, std::string_view name,
   verity.set_hash_block_size(sizes[1]);
   return verity;
 }
+
+}  // namespace
+
+bool valid_extension_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxExtensionNameLength) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+namespace {
 
 // ---- the parser ---------------------------------------------------------------------------
 

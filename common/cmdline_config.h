@@ -31,6 +31,15 @@ inline constexpr std::uint32_t kMaxTimeoutSeconds = 86400;
 // The mounter's timeout is refused: it runs before the command line can be read.
 std::span<const std::string_view> timeout_names();
 
+// The longest extension name: a virtio-blk serial holds 20 bytes and "extension-" takes 10.
+inline constexpr std::size_t kMaxExtensionNameLength = 10;
+inline constexpr std::string_view kExtensionNameRule = "1 to 10 characters from A-Z a-z 0-9 _ -";
+// Whether `name` may name an extension (kata.extension.<name>.verity_params, the disk serial
+// extension-<name>): 1 to kMaxExtensionNameLength characters of [A-Za-z0-9_-], what Kata
+// hosts allow. The name becomes a device-mapper name and a directory under
+// /run/kata-extensions, so '.' (and with it "." and "..") is refused too.
+bool valid_extension_name(std::string_view name);
+
 // Parses the kernel command line (the text of /proc/cmdline) into the one validated config.
 // Tokenized like the kernel does (whitespace-separated, double quotes group, a lone `--`
 // ends the parameters). Unknown nvrc.* keys, bad or missing values and repeated keys throw

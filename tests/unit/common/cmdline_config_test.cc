@@ -22,9 +22,13 @@ std::string verity(std::string_view fields) {
   return "kata.extension.gpu.verity_params=" + std::string(fields);
 }
 
-std::string good_verity_fields() {
+std::string base_fields() {
   return "root_hash=" + std::string(kRootHash) + ",salt=" + std::string(kSalt) +
-         ",data_blocks=262144,data_block_size=4096,hash_block_size=4096";
+         ",data_blocks=262144";
+}
+
+std::string good_verity_fields() {
+  return base_fields() + ",data_block_size=4096,hash_block_size=4096";
 }
 
 // The ConfigError message for a command line that must be refused.
@@ -266,8 +270,7 @@ TEST(CmdlineConfig, TimeoutsAreStoredInAFixedOrder) {
 TEST(CmdlineConfig, TimeoutNamesFollowTheHelperTable) {
   EXPECT_EQ(std::vector<std::string_view>(timeout_names().begin(), timeout_names().end()),
             (std::vector<std::string_view>{"extensions", "gpu-configurator", "fabric-launcher",
-                                           "lockdown", "persistenced", "fabricmanager",
-                                           "nvlsm"}));
+                                           "lockdown", "persistenced", "fabricmanager", "nvlsm"}));
   EXPECT_EQ(error_of("nvrc.timeout.mounter=10"),
             "nvrc.timeout.mounter=10: the mounter runs before the kernel command line is read, "
             "so its timeout (30 s) cannot be set; settable: "
@@ -301,29 +304,32 @@ TEST(CmdlineConfig, VerityParamsValidForms) {
   };
   std::string upper_hash;
   for (char ch : hash) upper_hash.push_back(static_cast<char>(std::toupper(ch)));
-  const std::string name64(64, 'n');
   run_valid({
-      // Any field order.
-      {"kata.extension.gpu.verity_params=hash_block_size=512,data_block_size=1048576,"
+      // Any field order; the smallest and largest block sizes (dm-verity: 512 to the page).
+      {"kata.extension.gpu.verity_params=hash_block_size=512,data_block_size=4096,"
        "data_blocks=1,salt=00,root_hash=" +
            hash,
-       ext("gpu", 1, 1048576, 512)},
+       ext("gpu", 1, 4096, 512)},
       // Upper-case hex is accepted and stored lower-case.
       {"kata.extension.gpu.verity_params=root_hash=" + upper_hash +
            ",salt=AB,data_blocks=18446744073709551615,data_block_size=512,hash_block_size="
-           "1048576",
+           "4096",
        [&](const wire::Config& c) {
-         ext("gpu", 18446744073709551615u, 512, 1048576)(c);
+         ext("gpu", 18446744073709551615u, 512, 4096)(c);
          ASSERT_EQ(c.extensions_size(), 1);
          EXPECT_EQ(c.extensions(0).salt(), "ab");
        }},
-      {"kata.extension.nv-driver_570.1.verity_params=" + good_verity_fields(),
-       ext("nv-driver_570.1", 262144, 4096, 4096)},
-      {"kata.extension..x.verity_params=" + good_verity_fields(), ext(".x", 262144, 4096, 4096)},
-      {"kata.extension." + name64 + ".verity_params=" + good_verity_fields(),
-       ext(name64, 262144, 4096, 4096)},
+      {"kata.extension.nv-drv_570.verity_params=" + good_verity_fields(),
+       ext("nv-drv_570", 262144, 4096, 4096)},
+      // Ten characters: "extension-" plus the name fills the 20-byte virtio serial.
+      {"kata.extension.AZaz09_-xy.verity_params=" + good_verity_fields(),
+       ext("AZaz09_-xy", 262144, 4096, 4096)},
+      {"kata.extension._.verity_params=" + good_verity_fields(), ext("_", 262144, 4096, 4096)},
       {"kata.extension.gpu.verity_params=\"" + good_verity_fields() + "\"",
        ext("gpu", 262144, 4096, 4096)},
+      {"kata.extension.gpu.verity_params=" + base_fields() +
+           ",data_block_size=1024,hash_block_size=2048",
+       ext("gpu", 262144, 1024, 2048)},
   });
 }
 
@@ -579,13 +585,13 @@ TEST(CmdlineConfig, BadVerityParams) {
                      "root_hash=" + bad_hash + " is not 64 hex digits (a sha256 hash)"});
   }
   for (std::string field : {"data_block_size", "hash_block_size"}) {
-    for (std::string size : {"0", "256", "511", "1000", "4095", "2097152", "4294967296",
-                             "4294971392", "-4096", "4k", "0x1000"}) {
+    for (std::string size : {"0", "256", "511", "1000", "4095", "8192", "65536", "1048576",
+                             "2097152", "4294967296", "4294971392", "-4096", "4k", "0x1000"}) {
       std::string fields = base + ",data_blocks=8";
       fields += field == "data_block_size" ? ",data_block_size=" + size + ",hash_block_size=4096"
                                            : ",data_block_size=4096,hash_block_size=" + size;
       cases.push_back(
-          {verity(fields), field + "=" + size + " is not a power of two from 512 to 1048576"});
+          {verity(fields), field + "=" + size + " is not a power of two from 512 to 4096"});
     }
   }
   for (BadCase& bc : cases) bc.expected = e + "; " + bc.expected;
@@ -601,15 +607,20 @@ TEST(CmdlineConfig, BadVerityParams) {
 
 TEST(CmdlineConfig, BadExtensionNames) {
   const std::string e =
-      "expected kata.extension.<name>.verity_params with a name of 1 to 64 "
-      "characters from A-Z a-z 0-9 _ . - that is not all dots";
+      "expected kata.extension.<name>.verity_params with a name of 1 to 10 "
+      "characters from A-Z a-z 0-9 _ -";
   const std::string value = "=" + good_verity_fields();
   for (const std::string& key : std::vector<std::string>{
            "kata.extension.verity_params", "kata.extension..verity_params",
            "kata.extension....verity_params", "kata.extension.a/b.verity_params",
            "kata.extension.../x.verity_params", "kata.extension.a:b.verity_params",
            "kata.extension.gpu\xc3\xa9.verity_params", "kata.extension.a*.verity_params",
-           "kata.extension." + std::string(65, 'n') + ".verity_params"}) {
+           "kata.extension." + std::string(11, 'n') + ".verity_params",
+           "kata.extension.." + std::string(10, 'n') + ".verity_params",
+           // A '.' would make the name a path component ("..") and is no Kata host name.
+           "kata.extension.nv-driver_570.1.verity_params", "kata.extension..x.verity_params",
+           "kata.extension.a.b.verity_params", "kata.extension.gpu+.verity_params",
+           "kata.extension.g%70u.verity_params"}) {
     SCOPED_TRACE(key);
     std::string msg = error_of(key + value);
     EXPECT_EQ(msg.rfind(escape_for_log(key) + "=root_hash=", 0), 0u) << msg;
@@ -618,6 +629,18 @@ TEST(CmdlineConfig, BadExtensionNames) {
   // A name with a space (possible inside quotes) is refused too.
   EXPECT_NE(error_of("\"kata.extension.a b.verity_params" + value + "\"").find(e),
             std::string::npos);
+}
+
+// The rule the extensions helper also applies to a disk's serial.
+TEST(CmdlineConfig, ExtensionNameRule) {
+  for (std::string_view name : {"gpu", "coco", "a", "0123456789", "A-Z_a-z-09", "-", "_"})
+    EXPECT_TRUE(valid_extension_name(name)) << name;
+  for (std::string_view name :
+       {std::string_view(""), std::string_view("01234567890"), std::string_view("."),
+        std::string_view(".."), std::string_view("a.b"), std::string_view("gpu/x"),
+        std::string_view("gpu "), std::string_view("g\0", 2), std::string_view("gpu\n"),
+        std::string_view("\xc3\xa9"), std::string_view("a:b"), std::string_view("a*")})
+    EXPECT_FALSE(valid_extension_name(name)) << escape_for_log(name);
 }
 
 TEST(CmdlineConfig, VerityParamsWithoutValue) {
