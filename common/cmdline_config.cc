@@ -210,9 +210,8 @@ constexpr std::string_view kVerityExpected =
     "expected root_hash=HEX,salt=HEX,data_blocks=N,data_block_size=N,hash_block_size=N";
 constexpr std::string_view kVerityKeyExpected =
     "the one known is kata.extension.<name>.verity_params, spelled exactly so (lower-case)";
-const std::string kExtensionNameExpected =
-    "expected kata.extension.<name>.verity_params with a name of " +
-    std::string(kExtensionNameRule);
+constexpr std::string_view kExtensionNameExpected =
+    "expected kata.extension.<name>.verity_params with a name of ";
 
 struct Setting {
   std::string_view key;
@@ -536,7 +535,8 @@ class CmdlineParser {
     // with settings nobody asked for.
     if (starts_with_any_case(param.key, kNvrcPrefix)) unknown(param);
     if (auto name = verity_extension_name(param.key)) {
-      if (!valid_extension_name(*name)) fail(param, kExtensionNameExpected);
+      if (!valid_extension_name(*name))
+        fail(param, std::string(kExtensionNameExpected) + std::string(kExtensionNameRule));
       std::string_view value = required_value(param, kVerityExpected);
       extensions_[std::string(*name)] = parse_verity(param, *name, value);
       return;
