@@ -1,5 +1,6 @@
 #include "common/cmdline_config.h"
 
+#include "common/decimal.h"
 #include "common/helper_table.h"
 
 #include "common/log_escape.h"
@@ -143,16 +144,6 @@ std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-// Plain decimal digits only: no sign, no spaces, no 0x. Leading zeros are fine.
-template <typename T>
-std::optional<T> parse_decimal(std::string_view s) {
-  if (!all_digits(s)) return std::nullopt;
-  T out{};
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
   return out;
 }
 

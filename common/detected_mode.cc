@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/cmdline_config.h"
+#include "common/decimal.h"
 #include "common/log_escape.h"
 #include "common/pci_address.h"
 
@@ -57,16 +58,13 @@ std::string describe_detected(const wire::Detected& d) {
 
 namespace {
 
-// Reads `prefix` then a decimal number without sign or leading zero, at most 9 digits.
+// Reads `prefix` then a decimal number as ccinit prints one (no sign or leading zero).
 std::optional<std::uint32_t> take_number(std::string_view& rest, std::string_view prefix) {
   if (!rest.starts_with(prefix)) return std::nullopt;
   rest.remove_prefix(prefix.size());
   std::size_t n = 0;
-  while (n < rest.size() && n < 10 && rest[n] >= '0' && rest[n] <= '9') ++n;
-  if (n == 0 || n > 9 || (n > 1 && rest[0] == '0')) return std::nullopt;
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    value = value * 10 + static_cast<std::uint32_t>(rest[i] - '0');
+  while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') ++n;
+  const auto value = parse_kernel_decimal<std::uint32_t>(rest.substr(0, n));
   rest.remove_prefix(n);
   return value;
 }

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/decimal.h"
 #include "common/file_io.h"
 #include "common/pipe.h"
 #include "common/process.h"
@@ -46,9 +47,9 @@ std::optional<pid_t> read_pid_file(const std::string& path, std::string* error) 
     return std::nullopt;
   }
   std::string_view value = trim_right(*text);
-  pid_t pid = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), pid);
-  if (ec != std::errc() || end != value.data() + value.size() || pid <= 0) {
+  const std::optional<pid_t> parsed = parse_decimal<pid_t>(value);
+  const pid_t pid = parsed.value_or(0);
+  if (pid <= 0) {
     *error = path + ": expected a pid, found '" + std::string(value.substr(0, 32)) + "'";
     return std::nullopt;
   }

@@ -6,23 +6,14 @@
 #include <charconv>
 #include <memory>
 
+#include "common/decimal.h"
 #include "common/file_io.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
 namespace ccinit {
 
-namespace {
-
-template <typename Int>
-std::optional<Int> parse_int(std::string_view text) {
-  Int value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
   const auto open = text.find('(');
@@ -31,7 +22,7 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
       open < 2 || text.size() < close + 2)
     return std::nullopt;
   ProcEntry entry;
-  auto pid = parse_int<pid_t>(text.substr(0, open - 1));
+  auto pid = parse_decimal<pid_t>(text.substr(0, open - 1));
   // After ") ": the state, a space, the ppid, a space.
   std::string_view rest = text.substr(close + 2);
   if (!pid || rest.size() < 3 || rest[1] != ' ') return std::nullopt;
@@ -39,7 +30,7 @@ std::optional<ProcEntry> parse_proc_stat(std::string_view text) {
   entry.comm = std::string(text.substr(open + 1, close - open - 1));
   entry.state = rest[0];
   rest.remove_prefix(2);
-  auto ppid = parse_int<pid_t>(rest.substr(0, rest.find(' ')));
+  auto ppid = parse_decimal<pid_t>(rest.substr(0, rest.find(' ')));
   if (!ppid) return std::nullopt;
   entry.ppid = *ppid;
   return entry;
@@ -64,7 +55,7 @@ std::vector<ProcEntry> list_processes() {
   if (!names) throw SysError("list /proc", ENOENT);
   std::vector<ProcEntry> entries;
   for (const std::string& name : *names) {
-    auto pid = parse_int<pid_t>(name);
+    auto pid = parse_decimal<pid_t>(name);
     if (!pid) continue;
     // Gone since the listing: it is nobody's leftover.
     if (auto entry = read_proc_entry(*pid)) entries.push_back(std::move(*entry));

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/decimal.h"
 #include "common/file_io.h"
 #include "common/sys_error.h"
 
@@ -22,9 +23,8 @@ constexpr std::size_t kMaxLine = 4096;
 std::optional<pid_t> SyslogWatch::sender_of(std::string_view line) {
   const auto space = line.find(' ');
   if (space == std::string_view::npos || space == 0 || space > 10) return std::nullopt;
-  pid_t pid = 0;
-  const auto [end, ec] = std::from_chars(line.data(), line.data() + space, pid);
-  if (ec != std::errc() || end != line.data() + space || pid <= 0) return std::nullopt;
+  const std::optional<pid_t> pid = parse_decimal<pid_t>(line.substr(0, space));
+  if (!pid || *pid <= 0) return std::nullopt;
   return pid;
 }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "common/cmdline_config.h"
+#include "common/decimal.h"
 #include "common/log_escape.h"
 #include "helpers/extensions/extension_error.h"
 
@@ -23,18 +24,6 @@ std::string_view without_newline(std::string_view text) {
                             std::string_view text) {
   throw ExtensionError(path + ": expected " + std::string(expected) + ", found '" +
                        escape_for_log(text, 48) + "'");
-}
-
-// Decimal digits as the kernel prints them: no sign, space or leading zero.
-template <typename T>
-std::optional<T> parse_kernel_decimal(std::string_view digits) {
-  if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
-  for (char c : digits)
-    if (c < '0' || c > '9') return std::nullopt;
-  T value{};
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #include "helpers/extensions/uevent.h"
 
-#include <charconv>
 #include <set>
+
+#include "common/decimal.h"
 
 namespace ccinit::extensions {
 
@@ -19,16 +20,6 @@ bool valid_action(std::string_view action) {
   for (char c : action)
     if (c < 'a' || c > 'z') return false;
   return true;
-}
-
-std::optional<std::uint64_t> parse_seqnum(std::string_view digits) {
-  if (digits.empty()) return std::nullopt;
-  for (char c : digits)
-    if (c < '0' || c > '9') return std::nullopt;
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return value;
 }
 
 }  // namespace
@@ -66,7 +57,7 @@ std::optional<Uevent> parse_uevent(std::string_view datagram) {
   if (!action || *action != event.action || !devpath || *devpath != event.devpath || !subsystem ||
       subsystem->empty() || !seqnum)
     return std::nullopt;
-  const std::optional<std::uint64_t> number = parse_seqnum(*seqnum);
+  const std::optional<std::uint64_t> number = parse_decimal<std::uint64_t>(*seqnum);
   if (!number) return std::nullopt;
   event.subsystem = *subsystem;
   event.seqnum = *number;

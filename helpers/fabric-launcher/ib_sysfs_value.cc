@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/decimal.h"
 #include "common/hex_digits.h"
 #include "common/log_escape.h"
 
@@ -67,13 +68,8 @@ std::optional<std::string_view> parse_ib_link_layer(std::string_view text) {
 }
 
 std::optional<std::uint32_t> parse_ib_port_number(std::string_view name) {
-  // u32 in the kernel; 9 digits keep the arithmetic in range.
-  if (name.empty() || name.size() > 9 || name[0] == '0') return std::nullopt;
-  std::uint32_t port = 0;
-  for (char c : name) {
-    if (c < '0' || c > '9') return std::nullopt;
-    port = port * 10 + static_cast<std::uint32_t>(c - '0');
-  }
+  const std::optional<std::uint32_t> port = parse_kernel_decimal<std::uint32_t>(name);
+  if (!port || *port == 0) return std::nullopt;
   return port;
 }
 

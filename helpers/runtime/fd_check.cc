@@ -14,6 +14,7 @@
 #include <memory>
 #include <string_view>
 
+#include "common/decimal.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 
@@ -29,10 +30,7 @@ struct DirCloser {
 using UniqueDir = std::unique_ptr<DIR, DirCloser>;
 
 std::optional<int> parse_fd_name(std::string_view name) {
-  int fd = -1;
-  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
-  if (ec != std::errc() || end != name.data() + name.size() || fd < 0) return std::nullopt;
-  return fd;
+  return parse_decimal<int>(name);
 }
 
 std::string describe_fd(int fd) {

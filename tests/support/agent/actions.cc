@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/decimal.h"
 #include "common/unique_fd.h"
 #include "tests/support/agent/flood_steps.h"
 #include "tests/support/agent/report.h"
@@ -32,10 +33,7 @@ namespace {
 constexpr std::string_view kActionKey = "test.agent.action=";
 
 std::optional<unsigned long> parse_count(std::string_view text) {
-  unsigned long value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
+  return parse_decimal<unsigned long>(text);
 }
 
 // SEGV, SIGSEGV or 11.

@@ -114,7 +114,7 @@ TEST(DetectedMode, AnyOtherTextIsRefusedQuotingIt) {
   EXPECT_EQ(error("auto: 0 GPU(s)"), "--detected 'auto: 0 GPU(s)': no mode");
   EXPECT_EQ(error("GPU: 1 GPU(s)"), "--detected 'GPU: 1 GPU(s)': no mode");
   EXPECT_EQ(error("gpu: 01 GPU(s)"), "--detected 'gpu: 01 GPU(s)': no GPU count");
-  EXPECT_EQ(error("gpu: 1234567890 GPU(s)"), "--detected 'gpu: 1234567890 GPU(s)': no GPU count");
+  EXPECT_EQ(error("gpu: 4294967296 GPU(s)"), "--detected 'gpu: 4294967296 GPU(s)': no GPU count");
   EXPECT_EQ(error("gpu: 1 GPUs"), "--detected 'gpu: 1 GPUs': no GPU count");
   EXPECT_EQ(error("gpu: 1 GPU(s) "), "--detected 'gpu: 1 GPU(s) ': unexpected ' '");
   EXPECT_EQ(error("servicevm-nvl4: 0 GPU(s), FABRIC_MODE=1"),

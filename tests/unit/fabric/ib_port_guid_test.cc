@@ -83,7 +83,7 @@ TEST(ParseIbGid, RefusesAnythingButEightGroupsOfFourDigits) {
 TEST(ParseIbPortNumber, DecimalFromOne) {
   EXPECT_EQ(parse_ib_port_number("1"), 1u);
   EXPECT_EQ(parse_ib_port_number("12"), 12u);
-  for (const char* bad : {"", "0", "01", "-1", "+1", "1a", "1234567890"}) {
+  for (const char* bad : {"", "0", "01", "-1", "+1", "1a", "4294967296"}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(parse_ib_port_number(bad), std::nullopt);
   }
