@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "tests/testlib/agent_report.h"
 #include "tests/testlib/paths.h"
@@ -43,8 +44,35 @@ std::optional<std::string> cannot_boot_vms() {
   return std::nullopt;
 }
 
+std::optional<std::string> cannot_make_extension_images() {
+  // Where Debian puts them (erofs-utils, cryptsetup-bin, fdisk); scripts/install-deps.
+  for (const char* tool : {"/usr/bin/mkfs.erofs", "/usr/sbin/veritysetup", "/usr/sbin/sfdisk"})
+    if (::access(tool, X_OK) != 0)
+      return std::string(tool) +
+             " is missing: extension images need erofs-utils, cryptsetup-bin and fdisk "
+             "(scripts/install-deps)";
+  return std::nullopt;
+}
+
+ExtensionDisk make_extension_image(const std::string& name, const std::string& dir,
+                                   const ExtensionImageOptions& options) {
+  std::vector<std::string> argv = {testing::source_dir() + "/tests/vm/make-extension-image", name,
+                                   dir};
+  if (options.files) argv.insert(argv.end(), {"--files", *options.files});
+  if (options.flip_data_byte) argv.push_back("--flip-data-byte");
+  testing::ProgramRun run = testing::run_program(argv);
+  if (!run.exited_with(0))
+    throw std::runtime_error("tests/vm/make-extension-image failed: " + run.describe());
+  std::vector<std::string> params = split_lines(testing::read_text(dir + "/" + name + ".params"));
+  if (params.size() != 1) throw std::runtime_error(dir + "/" + name + ".params: expected one line");
+  return {.name = name, .image = dir + "/" + name + ".img", .params = params[0]};
+}
+
 VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
   testing::TempDir dir("ccinit-vm-test");
+  std::string full_cmdline = cmdline;
+  for (const auto& param : options.kernel_params)
+    full_cmdline += (full_cmdline.empty() ? "" : " ") + param;
   const std::string console = dir.path() + "/console";
   std::vector<std::string> argv = {testing::source_dir() + "/scripts/vm-boot",
                                    "--quiet",
@@ -53,7 +81,7 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
                                    "--console",
                                    console,
                                    "--cmdline",
-                                   cmdline,
+                                   full_cmdline,
                                    "--initrd",
                                    image_path(options.image)};
   if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
@@ -61,6 +89,8 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
     argv.insert(argv.end(), {"--initrd", kImageDir + "/quiet-agent.cpio.gz"});
   for (const auto& [text, command] : options.monitor_commands)
     argv.insert(argv.end(), {"--send-on", text, command});
+  for (const auto& [image, serial] : options.disks)
+    argv.insert(argv.end(), {"--disk", image, serial});
 
   // vm-boot kills the VM at its own timeout; this one only catches vm-boot itself hanging.
   const auto limit = std::chrono::seconds(static_cast<long>(options.timeout_seconds) + 60);

@@ -24,6 +24,32 @@ inline constexpr int kOtherEnd = 5;  // e.g. a power-off without ccinit's record
 // The whole-boot limit these tests hold every VM to.
 inline constexpr double kBootSeconds = 15;
 
+// An extension disk made by tests/vm/make-extension-image: an EROFS partition and its
+// dm-verity hash tree partition, as Kata attaches one per guest_extension_images entry.
+struct ExtensionDisk {
+  std::string name;    // [A-Za-z0-9_-]{1,10}; the disk's serial is extension-<name>
+  std::string image;   // the raw disk image
+  std::string params;  // kata.extension.<name>.verity_params=root_hash=...,salt=...,...
+};
+
+struct ExtensionImageOptions {
+  std::optional<std::string> files;  // the tree to put in; default the known hello.txt
+  bool flip_data_byte = false;       // corrupt hello.txt's data block after hashing
+};
+
+// The known file of the default extension tree and the start of its first line.
+inline constexpr std::string_view kExtensionKnownFile = "hello.txt";
+inline constexpr std::string_view kExtensionKnownText = "hello from a ccinit extension image";
+
+// Why extension images cannot be built here (mkfs.erofs, veritysetup or sfdisk missing), or
+// nullopt when they can.
+std::optional<std::string> cannot_make_extension_images();
+
+// Builds <dir>/<name>.img and <name>.params with tests/vm/make-extension-image; throws when it
+// fails.
+ExtensionDisk make_extension_image(const std::string& name, const std::string& dir,
+                                   const ExtensionImageOptions& options = {});
+
 enum class Image {
   kShipped,    // the mkrootfs layout with the stand-in agent
   kBadHelper,  // ccinit-test-bad-helper installed as lockdown
@@ -35,7 +61,8 @@ struct VmOptions {
     image = Image::kBadHelper;
     return *this;
   }
-  // Appends the overlay with the `dummy` module, modules.dep and a real modprobe.
+  // Appends the overlay with the `dummy` module, the extension disks' modules (virtio_blk,
+  // virtio_pci, dm_mod, dm_verity, erofs and what they need), modules.dep and a real modprobe.
   VmOptions& modules() {
     with_modules = true;
     return *this;
@@ -52,6 +79,21 @@ struct VmOptions {
     return *this;
   }
 
+  // Attaches `image` read-only as a virtio-blk PCI disk with this serial (vm-boot --disk).
+  VmOptions& disk(const std::string& image, const std::string& serial) {
+    disks.emplace_back(image, serial);
+    return *this;
+  }
+  // Appends `param` to the kernel command line, after boot_vm's `cmdline`.
+  VmOptions& kernel_param(const std::string& param) {
+    kernel_params.push_back(param);
+    return *this;
+  }
+  // As Kata attaches an extension: its disk with serial extension-<name>, and its params.
+  VmOptions& extension(const ExtensionDisk& extension) {
+    return disk(extension.image, "extension-" + extension.name).kernel_param(extension.params);
+  }
+
   VmOptions& timeout(double seconds) {
     timeout_seconds = seconds;
     return *this;
@@ -62,6 +104,8 @@ struct VmOptions {
   bool with_modules = false;
   bool with_quiet_agent = false;
   std::vector<std::pair<std::string, std::string>> monitor_commands;
+  std::vector<std::pair<std::string, std::string>> disks;  // image, serial
+  std::vector<std::string> kernel_params;
 };
 
 struct VmBoot {
