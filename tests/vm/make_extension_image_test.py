@@ -30,7 +30,8 @@ def tool(name):
 
 
 def build(name, outdir, *options, check=True):
-    return subprocess.run([str(SCRIPT), name, str(outdir), *options], stdout=subprocess.PIPE,
+    # "--": a name may start with '-'.
+    return subprocess.run([str(SCRIPT), *options, "--", name, str(outdir)], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, check=check)
 
 
@@ -159,7 +160,7 @@ class MakeExtensionImage(unittest.TestCase):
             self.assertEqual(result.returncode, 1, bad)
             self.assertIn("extension name", result.stderr, bad)
             self.assertFalse((self.tmp / "out" / f"{bad}.img").exists(), bad)
-        for good in ("a", "A_b-9", "x" * 10):
+        for good in ("a", "A_b-9", "x" * 10, "-leading"):
             build(good, self.tmp / "out")
             self.assertEqual(parse_params(self.tmp / "out", good)["name"], good)
 

@@ -56,10 +56,11 @@ std::optional<std::string> cannot_make_extension_images() {
 
 ExtensionDisk make_extension_image(const std::string& name, const std::string& dir,
                                    const ExtensionImageOptions& options) {
-  std::vector<std::string> argv = {testing::source_dir() + "/tests/vm/make-extension-image", name,
-                                   dir};
+  std::vector<std::string> argv = {testing::source_dir() + "/tests/vm/make-extension-image"};
   if (options.files) argv.insert(argv.end(), {"--files", *options.files});
   if (options.flip_data_byte) argv.push_back("--flip-data-byte");
+  // "--": Kata allows a name that starts with '-'.
+  argv.insert(argv.end(), {"--", name, dir});
   testing::ProgramRun run = testing::run_program(argv);
   if (!run.exited_with(0))
     throw std::runtime_error("tests/vm/make-extension-image failed: " + run.describe());
