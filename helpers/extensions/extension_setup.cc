@@ -1,8 +1,10 @@
 #include "helpers/extensions/extension_setup.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
+#include "common/log_escape.h"
 #include "common/wait_status.h"
 #include "helpers/extensions/disk_wait.h"
 #include "helpers/extensions/extension_error.h"
@@ -66,7 +68,10 @@ std::vector<MatchedExtension> find_disks(const std::vector<wire::ExtensionVerity
       std::to_string(std::chrono::ceil<std::chrono::seconds>(kernel.disk_wait).count()) + " s";
   // Opened before the first look, so a disk added between the look and the wait is seen.
   std::unique_ptr<BlockEvents> events;
-  if (!kernel.dry_run && !params.empty()) events = kernel.open_block_events();
+  if (!kernel.dry_run && !params.empty()) {
+    if (!kernel.open_block_events) throw std::logic_error("no source of block device events");
+    events = kernel.open_block_events();
+  }
   ExtensionMatch match = first_look(params, paths);
   if (match.missing.empty()) return std::move(match.ready);
   if (kernel.dry_run) {
@@ -78,7 +83,10 @@ std::vector<MatchedExtension> find_disks(const std::vector<wire::ExtensionVerity
   std::string missing_text;
   for (const std::string& name : match.missing)
     missing_text += (missing_text.empty() ? "" : ", ") + name;
-  reporter.info("waiting up to " + wait_text + " for the disk of extension " + missing_text);
+  reporter.info("waiting up to " + wait_text +
+                (match.missing.size() == 1 ? " for the disk of extension "
+                                           : " for the disks of extensions ") +
+                missing_text);
   std::vector<std::string> names;
   for (const wire::ExtensionVerity& p : params) names.push_back(p.name());
   const auto deadline = std::chrono::steady_clock::now() + kernel.disk_wait;
@@ -88,9 +96,10 @@ std::vector<MatchedExtension> find_disks(const std::vector<wire::ExtensionVerity
 void describe(const MatchedExtension& extension, helper::Reporter& reporter) {
   const ExtensionDisk& disk = extension.disk;
   reporter.info("extension " + extension.params.name() + ": root hash " +
-                extension.params.root_hash() + ", disk " + disk.disk + " (data " +
-                disk.data.kernel_name + " " + to_string(disk.data.device) + ", hash " +
-                disk.hash.kernel_name + " " + to_string(disk.hash.device) + ")");
+                extension.params.root_hash() + ", disk " + escape_for_log(disk.disk) + " (data " +
+                escape_for_log(disk.data.kernel_name) + " " + to_string(disk.data.device) +
+                ", hash " + escape_for_log(disk.hash.kernel_name) + " " +
+                to_string(disk.hash.device) + ")");
 }
 
 }  // namespace
