@@ -43,7 +43,7 @@ struct ExtensionKernel {
 // each a step of its own, any failure fatal with one line naming the extension:
 //  1. load-modules: /sbin/modprobe each of kernel_modules.h's modules the kernel lacks, in
 //     load order (with no extensions, only virtio_blk: enough to see a disk that must not
-//     be there);
+//     be there; if even that fails, a warning: a kernel without it shows no virtio disk);
 //  2. find-disks: a disk with an extension serial but no params fails at once; params
 //     without a disk are waited for (events, no sleep) up to kernel.disk_wait;
 //  3. extension-<name>, sorted by name: its name and root hash logged; dm-verity device

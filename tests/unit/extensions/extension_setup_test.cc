@@ -192,6 +192,17 @@ TEST_F(ExtensionSetup, WithoutExtensionsOnlyTheDiskDriverLoads) {
   EXPECT_EQ(log_.ops, Ops{"run /sbin/modprobe virtio_blk"});
 }
 
+// A kernel without the disk driver shows no virtio disk, so none can go unverified: with no
+// extension configured, that is no reason to fail the boot.
+TEST_F(ExtensionSetup, WithoutExtensionsAMissingDiskDriverIsOnlyAWarning) {
+  runner_.results["/sbin/modprobe virtio_blk"] = ccinit::testing::FakeRunner::exit_status(1);
+  set_up({});
+  EXPECT_TRUE(
+      reporter_.has("warn: /sbin/modprobe virtio_blk exited with status 1: no virtio "
+                    "disk can appear, so there is no extension disk to refuse"));
+  EXPECT_TRUE(reporter_.has("step load-modules done"));
+}
+
 TEST_F(ExtensionSetup, FailedModprobeNamesModuleAndExtensions) {
   runner_.results["/sbin/modprobe dm_verity"] = ccinit::testing::FakeRunner::exit_status(1);
   add_extension_disk("vdb", "gpu");
