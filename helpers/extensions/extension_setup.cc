@@ -114,16 +114,21 @@ void describe(const MatchedExtension& extension, helper::Reporter& reporter) {
 void set_up_extensions(const std::vector<wire::ExtensionVerity>& params,
                        const ExtensionPaths& paths, ExtensionKernel& kernel,
                        helper::Reporter& reporter) {
-  {
-    helper::StepScope step(reporter, "load-modules");
-    load_modules(params, paths, kernel.runner, reporter);
-    step.done();
-  }
   std::vector<MatchedExtension> ready;
-  {
-    helper::StepScope step(reporter, "find-disks");
+  try {
+    helper::StepScope load(reporter, "load-modules");
+    load_modules(params, paths, kernel.runner, reporter);
+    load.done();
+    helper::StepScope find(reporter, "find-disks");
     ready = find_disks(params, paths, kernel, reporter);
-    step.done();
+    find.done();
+  } catch (const ExtensionError&) {
+    throw;  // names the extension, disk or module already
+  } catch (const std::exception& e) {
+    // A system call's failure (stat, socket, spawning modprobe) says which extensions wait.
+    if (params.empty()) throw;
+    throw ExtensionError(std::string(e.what()) + " (setting up extension " + names_text(params) +
+                         ")");
   }
   if (params.empty()) {
     reporter.info(

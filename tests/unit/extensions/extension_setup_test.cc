@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sys_error.h"
 #include "helpers/extensions/dry_run_kernel.h"
 #include "tests/unit/extensions/fake_block_events.h"
 #include "tests/unit/extensions/fake_block_sysfs.h"
@@ -211,6 +212,24 @@ TEST_F(ExtensionSetup, FailedModprobeNamesModuleAndExtensions) {
   EXPECT_EQ(log_.ops, (Ops{"run /sbin/modprobe virtio_blk", "run /sbin/modprobe dm_mod",
                            "run /sbin/modprobe dm_verity"}));
   EXPECT_FALSE(reporter_.has("step load-modules done"));
+}
+
+// A failure of the kernel or the system rather than of an extension still names the
+// extensions it stops.
+TEST_F(ExtensionSetup, FailedEventSourceNamesTheExtensions) {
+  kernel_has_everything();
+  ExtensionKernel k = kernel();
+  k.open_block_events = []() -> std::unique_ptr<BlockEvents> {
+    throw SysError("socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT)", EAFNOSUPPORT);
+  };
+  try {
+    set_up_extensions({params("gpu", kGpuHash), params("coco", kCocoHash)}, paths_, k, reporter_);
+    ADD_FAILURE() << "accepted";
+  } catch (const ExtensionError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "socket(AF_NETLINK, NETLINK_KOBJECT_UEVENT): Address family not supported by "
+              "protocol (setting up extension coco, gpu)");
+  }
 }
 
 TEST_F(ExtensionSetup, DiskWithoutParamsIsFatalBeforeAnyDeviceMapperCall) {
