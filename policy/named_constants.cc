@@ -1,6 +1,7 @@
 #include "policy/named_constants.h"
 
 #include <fcntl.h>
+#include <linux/dm-ioctl.h>
 #include <linux/fs.h>
 #include <linux/futex.h>
 #include <linux/loop.h>
@@ -76,7 +77,8 @@ constexpr NamedConstant kUnsorted[] = {
     C(SIOCSIFADDR), C(SIOCSIFNETMASK), C(TCGETS), C(TCSETS), C(TIOCGWINSZ), C(TIOCSCTTY),
     C(TIOCNOTTY), C(FIONREAD), C(FIONBIO), C(FIOCLEX), C(FIONCLEX), C(BLKGETSIZE64), C(BLKSSZGET),
     C(BLKRRPART), C(BLKROSET), C(BLKROGET), C(LOOP_CTL_GET_FREE), C(LOOP_CONFIGURE), C(LOOP_SET_FD),
-    C(LOOP_CLR_FD), C(LOOP_SET_STATUS64), C(LOOP_GET_STATUS64),
+    C(LOOP_CLR_FD), C(LOOP_SET_STATUS64), C(LOOP_GET_STATUS64), C(DM_DEV_CREATE),
+    C(DM_TABLE_LOAD), C(DM_DEV_SUSPEND), C(DM_DEV_REMOVE),
     // clone(2) / unshare(2) / setns(2) flags (SIGCHLD is the usual exit signal in them)
     C(CLONE_VM), C(CLONE_FS), C(CLONE_FILES), C(CLONE_SIGHAND), C(CLONE_PIDFD), C(CLONE_PTRACE),
     C(CLONE_VFORK), C(CLONE_PARENT), C(CLONE_THREAD), C(CLONE_NEWNS), C(CLONE_SYSVSEM),
