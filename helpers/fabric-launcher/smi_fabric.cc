@@ -79,15 +79,18 @@ FabricStates parse_unbounded_summary(std::string_view smi_output, unsigned expec
   bool too_many = false;
   // Where the current GPU's Fabric section is: its header's indent, and that of its own keys
   // (the first line below it), so keys of its subsections (Health) are not taken for its own.
-  std::optional<std::size_t> fabric_indent;
-  std::optional<std::size_t> key_indent;
+  // Indents of the Fabric section and of its keys; kUnset outside one. (Not std::optional:
+  // GCC 12 at -Os warns that its value may be used uninitialized.)
+  constexpr std::size_t kUnset = std::string_view::npos;
+  std::size_t fabric_indent = kUnset;
+  std::size_t key_indent = kUnset;
   bool fabric_seen = false;
   for_each_line(smi_output, [&](std::string_view line) {
     const std::string_view text = trim(line);
     if (text.empty() || too_many) return;
     const std::size_t indent = indent_of(line);
     if (indent == 0) {
-      fabric_indent.reset();
+      fabric_indent = kUnset;
       if (!text.starts_with("GPU ")) return;
       if (raw.size() == kMaxSmiGpus) {
         too_many = true;
@@ -98,18 +101,18 @@ FabricStates parse_unbounded_summary(std::string_view smi_output, unsigned expec
       return;
     }
     if (raw.empty()) return;
-    if (fabric_indent && indent <= *fabric_indent) fabric_indent.reset();
-    if (!fabric_indent) {
+    if (fabric_indent != kUnset && indent <= fabric_indent) fabric_indent = kUnset;
+    if (fabric_indent == kUnset) {
       // Only a GPU's first Fabric section counts.
       if (text == "Fabric" && !fabric_seen) {
         fabric_indent = indent;
-        key_indent.reset();
+        key_indent = kUnset;
         fabric_seen = true;
       }
       return;
     }
-    if (!key_indent) key_indent = indent;
-    if (indent != *key_indent) return;
+    if (key_indent == kUnset) key_indent = indent;
+    if (indent != key_indent) return;
     const std::size_t colon = text.find(':');
     if (colon == std::string_view::npos) return;
     const std::string_view key = trim(text.substr(0, colon));
