@@ -26,11 +26,18 @@ AgentLimits agent_limits() {
   return limits;
 }
 
-Child start_agent(const std::string& path, const AgentLimits& limits) {
+std::vector<std::string> agent_environment(bool gpu_extension) {
+  std::vector<std::string> env{kAgentPathEnv};
+  if (gpu_extension) env.emplace_back(kAgentAttesterVariantEnv);
+  return env;
+}
+
+Child start_agent(const std::string& path, const AgentLimits& limits,
+                  std::vector<std::string> env) {
   const std::string oom = std::to_string(kAgentOomScoreAdj);
   SpawnOptions options;
   options.path = path;
-  options.env = std::vector<std::string>{kAgentPathEnv};
+  options.env = std::move(env);
   options.fds = {{0, 0}, {1, 1}, {2, 2}};
   options.new_session = true;
   options.working_dir = "/";

@@ -26,9 +26,18 @@ struct AgentLimits {
 };
 AgentLimits agent_limits();
 
+// What kata-agent's environment gains with the GPU extension: kata-agent substitutes it for
+// ${attester_variant} in the coco extension's components.toml, selecting the attester that
+// reports the GPUs' evidence (NVRC's contract).
+inline constexpr char kAgentAttesterVariantEnv[] = "KATA_ATTESTER_VARIANT=nvidia";
+
+// kata-agent's whole environment: kAgentPathEnv, and kAgentAttesterVariantEnv when the
+// NVIDIA driver comes from the GPU extension.
+std::vector<std::string> agent_environment(bool gpu_extension);
+
 // Starts kata-agent as a child of PID 1 in its own session: full capabilities, no seccomp
-// filter, fds 0-2 only (PID 1's console), cwd /, the limits above, clean environment.
-// Throws SpawnError when it cannot be started.
-Child start_agent(const std::string& path, const AgentLimits& limits);
+// filter, fds 0-2 only (PID 1's console), cwd /, the limits above, exactly the environment
+// `env` (nothing inherited). Throws SpawnError when it cannot be started.
+Child start_agent(const std::string& path, const AgentLimits& limits, std::vector<std::string> env);
 
 }  // namespace ccinit::pid1

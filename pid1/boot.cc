@@ -8,6 +8,7 @@
 
 #include "common/cmdline_config.h"
 #include "common/detected_mode.h"
+#include "common/extensions_report.h"
 #include "common/file_io.h"
 #include "common/log_escape.h"
 #include "common/sys_error.h"
@@ -37,6 +38,7 @@ class Boot {
  private:
   void run_step(const HelperStep& step);
   void accept_detection(const HelperStep& step, const std::optional<wire::Detected>& detected);
+  void accept_extensions(const HelperStep& step, const std::optional<wire::Extensions>& extensions);
   wire::Config read_config();
   [[noreturn]] void supervise_agent(Child agent);
   void on_exit(const Exit& exit, std::optional<int>& agent_status);
@@ -47,7 +49,8 @@ class Boot {
   UniqueFd signal_fd_;
   std::optional<SyslogSink> syslog_;
   wire::Config config_;
-  std::optional<wire::Detected> detected_;  // gpu-configurator's, once it ran
+  std::optional<wire::Detected> detected_;      // gpu-configurator's, once it ran
+  std::optional<wire::Extensions> extensions_;  // the extensions helper's, once it ran
 };
 
 void Boot::run_step(const HelperStep& step) {
@@ -64,6 +67,7 @@ void Boot::run_step(const HelperStep& step) {
   *invocation.request.mutable_config() = config_;
   invocation.request.set_stage(step.stage);
   if (detected_) *invocation.request.mutable_detected() = *detected_;
+  if (extensions_) *invocation.request.mutable_extensions() = *extensions_;
   HelperOutcome outcome =
       run_helper(invocation, signal_fd_.get(), reaper_, log_, syslog_ ? &*syslog_ : nullptr);
   if (outcome.kind == OutcomeKind::kInterrupted)
@@ -75,6 +79,24 @@ void Boot::run_step(const HelperStep& step) {
   else if (outcome.detected)
     fail("helper " + step.name +
          " failed: sent a mode detection, which only its detecting step may");
+  if (step.sets_up_extensions)
+    accept_extensions(step, outcome.extensions);
+  else if (outcome.extensions)
+    fail("helper " + step.name +
+         " failed: sent an extensions report, which only the extensions helper may");
+}
+
+void Boot::accept_extensions(const HelperStep& step,
+                             const std::optional<wire::Extensions>& extensions) {
+  if (!extensions)
+    fail("helper " + step.name + " failed: succeeded without reporting what it set up");
+  try {
+    check_extensions(config_, *extensions);
+  } catch (const ExtensionsError& e) {
+    fail("helper " + step.name + " failed: " + e.what());
+  }
+  extensions_ = *extensions;
+  log_.logger().info("extensions: {}", describe_extensions(*extensions_));
 }
 
 void Boot::accept_detection(const HelperStep& step, const std::optional<wire::Detected>& detected) {
@@ -192,7 +214,7 @@ void Boot::run() {
   log_.logger().info("starting kata-agent {}", kAgentPath);
   Child agent;
   try {
-    agent = start_agent(kAgentPath, limits);
+    agent = start_agent(kAgentPath, limits, agent_environment(extensions_ && extensions_->gpu()));
   } catch (const SpawnError& e) {
     fail(std::string("cannot start kata-agent ") + kAgentPath + ": " + e.detail());
   }

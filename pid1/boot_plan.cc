@@ -25,7 +25,13 @@ struct Planned {
   StepCondition when = StepCondition::kAlways;
   bool detects = false;
   std::string_view purpose = {};
+  bool sets_up_extensions = false;
 };
+
+// Every boot runs the extensions helper first: a disk with an extension serial and no
+// verity_params must fail the boot even when the command line names no extension, and the
+// GPU helpers take the driver from the GPU extension it mounts.
+constexpr Planned kExtensions{.name = "extensions", .sets_up_extensions = true};
 
 constexpr std::string_view kGpuAfterFabric =
     "GPU mode once the fabric is up: start nvidia-persistenced and the configured tools, "
@@ -52,11 +58,14 @@ std::string_view fabric_modules_purpose(wire::Mode mode) {
 std::vector<Planned> helpers_for_mode(wire::Mode mode) {
   switch (mode) {
     case wire::MODE_CPU:
-      return {{"lockdown"}};
+      return {kExtensions, {"lockdown"}};
     case wire::MODE_GPU:
-      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true}, {"lockdown"}};
+      return {kExtensions,
+              {"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true},
+              {"lockdown"}};
     case wire::MODE_AUTO:
-      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+      return {kExtensions,
+              {"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
                "detect the mode from the PCI topology and load the kernel modules it needs; "
                "without an NVLink fabric, also the rest of GPU mode (nvidia-persistenced, the "
                "configured tools, the CDI spec, confidential computing check)"},
@@ -66,7 +75,8 @@ std::vector<Planned> helpers_for_mode(wire::Mode mode) {
               {"lockdown"}};
     case wire::MODE_NVSWITCH_NVL4:
     case wire::MODE_NVSWITCH_NVL5:
-      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+      return {kExtensions,
+              {"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
                fabric_modules_purpose(mode)},
               {"fabric-launcher"},
               {"gpu-configurator", wire::STAGE_AFTER_FABRIC, StepCondition::kAlways, false,
@@ -74,7 +84,8 @@ std::vector<Planned> helpers_for_mode(wire::Mode mode) {
               {"lockdown"}};
     case wire::MODE_SERVICEVM_NVL4:
     case wire::MODE_SERVICEVM_NVL5:
-      return {{"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
+      return {kExtensions,
+              {"gpu-configurator", wire::STAGE_MAIN, StepCondition::kAlways, true,
                fabric_modules_purpose(mode)},
               {"fabric-launcher"},
               {"lockdown"}};
@@ -91,6 +102,7 @@ HelperStep planned_step(const wire::Config& config, const Planned& planned) {
   out.stage = planned.stage;
   out.when = planned.when;
   out.detects = planned.detects;
+  out.sets_up_extensions = planned.sets_up_extensions;
   return out;
 }
 

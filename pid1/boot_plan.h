@@ -29,6 +29,7 @@ struct HelperStep {
   wire::Stage stage = wire::STAGE_MAIN;
   StepCondition when = StepCondition::kAlways;
   bool detects = false;  // answers with the mode decision (Result.detected)
+  bool sets_up_extensions = false;  // answers with what it set up (Result.extensions)
 };
 
 // Whether a step with condition `when` runs, given what was detected.

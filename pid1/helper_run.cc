@@ -423,6 +423,7 @@ HelperOutcome HelperSupervisor::judge() {
   } else {
     out.kind = OutcomeKind::kOk;
     if (result->has_detected()) out.detected = result->detected();
+    if (result->has_extensions()) out.extensions = result->extensions();
   }
   return out;
 }

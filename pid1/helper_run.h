@@ -34,7 +34,8 @@ struct HelperOutcome {
   int shutdown_signal = 0;
   std::string last_output;  // the helper's last line of stdout/stderr, escaped
   std::chrono::seconds timeout{0};
-  std::optional<wire::Detected> detected;  // kOk only: the mode decision the helper sent
+  std::optional<wire::Detected> detected;      // kOk only: the mode decision the helper sent
+  std::optional<wire::Extensions> extensions;  // kOk only: what the helper set up
 
   bool ok() const { return kind == OutcomeKind::kOk; }
 };

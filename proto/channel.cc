@@ -34,12 +34,14 @@ void HelperChannel::send(const Event& event) {
   write_event(event);
 }
 
-void HelperChannel::send_result(bool ok, const std::string& error, const Detected* detected) {
+void HelperChannel::send_result(bool ok, const std::string& error, const Detected* detected,
+                                const Extensions* extensions) {
   if (result_sent_) throw ProtocolError("a second result");
   Event event;
   event.mutable_result()->set_ok(ok);
   event.mutable_result()->set_error(error);
   if (ok && detected != nullptr) *event.mutable_result()->mutable_detected() = *detected;
+  if (ok && extensions != nullptr) *event.mutable_result()->mutable_extensions() = *extensions;
   result_sent_ = true;
   write_event(event);
 }

@@ -28,8 +28,9 @@ class HelperChannel {
   // Sends a non-result event. Throws ProtocolError once the result has been sent.
   void send(const Event& event);
   // Sends the final result; a second call throws.
-  // `detected` goes only with ok.
-  void send_result(bool ok, const std::string& error, const Detected* detected = nullptr);
+  // `detected` and `extensions` go only with ok.
+  void send_result(bool ok, const std::string& error, const Detected* detected = nullptr,
+                   const Extensions* extensions = nullptr);
   bool result_sent() const { return result_sent_; }
 
  private:

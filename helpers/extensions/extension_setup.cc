@@ -159,3 +159,16 @@ void set_up_extensions(const std::vector<wire::ExtensionVerity>& params,
 }
 
 }  // namespace ccinit::extensions
+
+namespace ccinit::extensions {
+
+wire::Extensions mounted_extensions(const std::vector<wire::ExtensionVerity>& params) {
+  std::vector<std::string> names;
+  for (const wire::ExtensionVerity& verity : params) names.push_back(verity.name());
+  std::sort(names.begin(), names.end());
+  wire::Extensions out;
+  for (std::string& name : names) out.add_mounted(std::move(name));
+  return out;
+}
+
+}  // namespace ccinit::extensions

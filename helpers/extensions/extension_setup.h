@@ -57,4 +57,7 @@ void set_up_extensions(const std::vector<wire::ExtensionVerity>& params,
                        const ExtensionPaths& paths, ExtensionKernel& kernel,
                        helper::Reporter& reporter);
 
+// What set_up_extensions mounted, for PID 1: every name of `params`, sorted.
+wire::Extensions mounted_extensions(const std::vector<wire::ExtensionVerity>& params);
+
 }  // namespace ccinit::extensions

@@ -29,6 +29,7 @@ void run(const wire::Request& request, helper::Reporter& reporter) {
                                 .open_block_events = nullptr,  // a dry run never waits
                                 .dry_run = true};
     ext::set_up_extensions(params, paths, kernel, reporter);
+    reporter.set_extensions(ext::mounted_extensions(params));
     return;
   }
   tools::ProcessRunner runner(tools::ProcessRunnerOptions{
@@ -43,6 +44,7 @@ void run(const wire::Request& request, helper::Reporter& reporter) {
       .mounter = mounter,
       .open_block_events = [] { return std::make_unique<ext::UeventBlockEvents>(); }};
   ext::set_up_extensions(params, paths, kernel, reporter);
+  reporter.set_extensions(ext::mounted_extensions(params));
 }
 
 }  // namespace ccinit::helpers::extensions

@@ -106,7 +106,9 @@ int protocol_main(const HelperSpec& spec) {
   }
   try {
     const auto& detected = reporter.detected();
-    channel.send_result(ok, clip_event_text(error), detected ? &*detected : nullptr);
+    const auto& extensions = reporter.extensions();
+    channel.send_result(ok, clip_event_text(error), detected ? &*detected : nullptr,
+                        extensions ? &*extensions : nullptr);
   } catch (const std::exception& e) {
     write_line(STDERR_FILENO, name + ": cannot send the result: " + e.what() +
                                   (ok ? "" : " (the error was: " + error + ")"));

@@ -29,8 +29,14 @@ class Reporter {
   void set_detected(wire::Detected detected) { detected_ = std::move(detected); }
   const std::optional<wire::Detected>& detected() const { return detected_; }
 
+  // What the extensions helper set up: sent with a successful result, for PID 1 to check,
+  // relay and act on.
+  void set_extensions(wire::Extensions extensions) { extensions_ = std::move(extensions); }
+  const std::optional<wire::Extensions>& extensions() const { return extensions_; }
+
  private:
   std::optional<wire::Detected> detected_;
+  std::optional<wire::Extensions> extensions_;
 };
 
 // Marks a step's start and end in the event stream (the end only when the step returns

@@ -12,16 +12,34 @@ std::vector<std::string> names(const std::vector<HelperStep>& steps) {
   return out;
 }
 
-TEST(BootPlan, CpuModeRunsOnlyLockdownAfterTheMounter) {
-  auto config = parse_cmdline("nvrc.mode=cpu");
-  EXPECT_EQ(names(helpers_after_cmdline(config)), std::vector<std::string>{"lockdown"});
+// The extensions helper runs in every mode, first: a disk with an extension serial must fail
+// even a CPU boot that names no extension.
+TEST(BootPlan, CpuModeRunsTheExtensionsAndLockdownAfterTheMounter) {
+  auto steps = helpers_after_cmdline(parse_cmdline("nvrc.mode=cpu"));
+  EXPECT_EQ(names(steps), (std::vector<std::string>{"extensions", "lockdown"}));
+  EXPECT_TRUE(steps[0].sets_up_extensions);
+  EXPECT_FALSE(steps[1].sets_up_extensions);
+}
+
+TEST(BootPlan, EveryModeSetsUpTheExtensionsFirstAndOnlyThere) {
+  for (const char* mode : {"cpu", "gpu", "auto", "nvswitch-nvl4", "nvswitch-nvl5", "servicevm-nvl4",
+                           "servicevm-nvl5"}) {
+    auto steps = helpers_after_cmdline(parse_cmdline(std::string("nvrc.mode=") + mode));
+    ASSERT_GE(steps.size(), 2u) << mode;
+    EXPECT_EQ(steps[0].name, "extensions") << mode;
+    EXPECT_EQ(steps[0].when, StepCondition::kAlways) << mode;
+    for (std::size_t i = 0; i < steps.size(); ++i)
+      EXPECT_EQ(steps[i].sets_up_extensions, i == 0) << mode << " step " << i;
+  }
 }
 
 // Auto: the fabric steps are planned and run only on what gpu-configurator detects.
 TEST(BootPlan, AutoModeDetectsHardwareThenRunsTheFabricStepsItFinds) {
-  auto steps = helpers_after_cmdline(parse_cmdline(""));
-  EXPECT_EQ(names(steps), (std::vector<std::string>{"gpu-configurator", "fabric-launcher",
-                                                    "gpu-configurator", "lockdown"}));
+  auto all = helpers_after_cmdline(parse_cmdline(""));
+  EXPECT_EQ(names(all),
+            (std::vector<std::string>{"extensions", "gpu-configurator", "fabric-launcher",
+                                      "gpu-configurator", "lockdown"}));
+  const std::vector<HelperStep> steps(all.begin() + 1, all.end());
   EXPECT_TRUE(steps[0].detects);
   EXPECT_EQ(steps[0].when, StepCondition::kAlways);
   EXPECT_EQ(steps[1].when, StepCondition::kFabric);
@@ -52,7 +70,7 @@ TEST(BootPlan, ConditionsFollowTheDetection) {
 TEST(BootPlan, GpuModeConfiguresGpusBeforeLockdown) {
   auto config = parse_cmdline("nvrc.mode=gpu");
   EXPECT_EQ(names(helpers_after_cmdline(config)),
-            (std::vector<std::string>{"gpu-configurator", "lockdown"}));
+            (std::vector<std::string>{"extensions", "gpu-configurator", "lockdown"}));
 }
 
 // An explicit fabric mode runs every step unconditionally: gpu-configurator checks the
@@ -60,16 +78,17 @@ TEST(BootPlan, GpuModeConfiguresGpusBeforeLockdown) {
 TEST(BootPlan, ExplicitFabricModesRunTheFabricSteps) {
   for (const char* mode : {"nvswitch-nvl4", "nvswitch-nvl5"}) {
     auto steps = helpers_after_cmdline(parse_cmdline(std::string("nvrc.mode=") + mode));
-    EXPECT_EQ(names(steps), (std::vector<std::string>{"gpu-configurator", "fabric-launcher",
-                                                      "gpu-configurator", "lockdown"}))
+    EXPECT_EQ(names(steps),
+              (std::vector<std::string>{"extensions", "gpu-configurator", "fabric-launcher",
+                                        "gpu-configurator", "lockdown"}))
         << mode;
     for (const HelperStep& s : steps) EXPECT_EQ(s.when, StepCondition::kAlways) << mode;
-    EXPECT_EQ(steps[2].stage, wire::STAGE_AFTER_FABRIC);
+    EXPECT_EQ(steps[3].stage, wire::STAGE_AFTER_FABRIC);
   }
   for (const char* mode : {"servicevm-nvl4", "servicevm-nvl5"}) {
     auto steps = helpers_after_cmdline(parse_cmdline(std::string("nvrc.mode=") + mode));
-    EXPECT_EQ(names(steps),
-              (std::vector<std::string>{"gpu-configurator", "fabric-launcher", "lockdown"}))
+    EXPECT_EQ(names(steps), (std::vector<std::string>{"extensions", "gpu-configurator",
+                                                      "fabric-launcher", "lockdown"}))
         << mode;
   }
   EXPECT_NE(describe_plan(parse_cmdline("nvrc.mode=servicevm-nvl5"))
@@ -79,13 +98,15 @@ TEST(BootPlan, ExplicitFabricModesRunTheFabricSteps) {
 }
 
 TEST(BootPlan, TimeoutsComeFromTheCommandLineAndTheTable) {
-  auto config = parse_cmdline("nvrc.mode=cpu nvrc.timeout.lockdown=7");
-  EXPECT_EQ(helpers_after_cmdline(config).at(0).timeout.count(), 7);
-  EXPECT_EQ(helpers_after_cmdline(parse_cmdline("nvrc.mode=cpu")).at(0).timeout.count(),
+  auto config = parse_cmdline("nvrc.mode=cpu nvrc.timeout.lockdown=7 nvrc.timeout.extensions=20");
+  EXPECT_EQ(helpers_after_cmdline(config).at(0).timeout.count(), 20);
+  EXPECT_EQ(helpers_after_cmdline(config).at(1).timeout.count(), 7);
+  EXPECT_EQ(helpers_after_cmdline(parse_cmdline("nvrc.mode=cpu")).at(1).timeout.count(),
             helper_info("lockdown").default_timeout_seconds);
   auto gpu = helpers_after_cmdline(parse_cmdline("nvrc.mode=gpu"));
-  EXPECT_EQ(gpu.at(0).timeout.count(), 900);
-  EXPECT_EQ(gpu.at(0).path, "/usr/libexec/ccinit/gpu-configurator");
+  EXPECT_EQ(gpu.at(0).timeout.count(), 60);
+  EXPECT_EQ(gpu.at(1).timeout.count(), 900);
+  EXPECT_EQ(gpu.at(1).path, "/usr/libexec/ccinit/gpu-configurator");
 }
 
 TEST(BootPlan, TheMounterRunsFirstWithItsFixedTimeout) {
@@ -144,12 +165,15 @@ TEST(BootPlan, TimeoutsThatWouldNotActAreRefused) {
 TEST(BootPlan, DescribeListsEveryStepInOrder) {
   std::string plan = describe_plan(parse_cmdline("nvrc.mode=cpu"));
   auto mounter = plan.find("1. /usr/libexec/ccinit/mounter");
-  auto lockdown = plan.find("2. /usr/libexec/ccinit/lockdown");
-  auto agent = plan.find("3. /usr/bin/kata-agent");
+  auto extensions = plan.find("2. /usr/libexec/ccinit/extensions");
+  auto lockdown = plan.find("3. /usr/libexec/ccinit/lockdown");
+  auto agent = plan.find("4. /usr/bin/kata-agent");
   ASSERT_NE(mounter, std::string::npos) << plan;
+  ASSERT_NE(extensions, std::string::npos) << plan;
   ASSERT_NE(lockdown, std::string::npos) << plan;
   ASSERT_NE(agent, std::string::npos) << plan;
-  EXPECT_LT(mounter, lockdown);
+  EXPECT_LT(mounter, extensions);
+  EXPECT_LT(extensions, lockdown);
   EXPECT_LT(lockdown, agent);
 }
 

@@ -32,7 +32,10 @@ TEST(CcinitCli, DryRunPrintsConfigAndPlan) {
       {"--dry-run", "--cmdline", "nvrc.mode=cpu nvrc.log=debug nvrc.timeout.lockdown=5"});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("nvrc.log=debug"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("2. /usr/libexec/ccinit/lockdown"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("2. /usr/libexec/ccinit/extensions: verify the kata.extension images"),
+            std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("3. /usr/libexec/ccinit/lockdown"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("(timeout 5 s)"), std::string::npos) << run.out;
 }
 
@@ -54,13 +57,13 @@ TEST(CcinitCli, DryRunShowsTheFabricStepsInBootOrder) {
   ProgramRun run = run_ccinit({"--dry-run", "--cmdline", "nvrc.mode=nvswitch-nvl5"});
   EXPECT_EQ(run.exit_code, 0) << run.out;
   const auto modules = run.out.find(
-      "2. /usr/libexec/ccinit/gpu-configurator: check the PCI topology against the mode; load "
+      "3. /usr/libexec/ccinit/gpu-configurator: check the PCI topology against the mode; load "
       "nvidia, nvidia-uvm, ib_umad and mlx5_ib");
-  const auto fabric = run.out.find("3. /usr/libexec/ccinit/fabric-launcher: ");
+  const auto fabric = run.out.find("4. /usr/libexec/ccinit/fabric-launcher: ");
   const auto daemons = run.out.find(
-      "4. /usr/libexec/ccinit/gpu-configurator: GPU mode once the fabric is up: start "
+      "5. /usr/libexec/ccinit/gpu-configurator: GPU mode once the fabric is up: start "
       "nvidia-persistenced");
-  const auto lockdown = run.out.find("5. /usr/libexec/ccinit/lockdown: ");
+  const auto lockdown = run.out.find("6. /usr/libexec/ccinit/lockdown: ");
   ASSERT_NE(modules, std::string::npos) << run.out;
   ASSERT_NE(fabric, std::string::npos) << run.out;
   ASSERT_NE(daemons, std::string::npos) << run.out;
