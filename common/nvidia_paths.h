@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/ccinit.pb.h"
+
 // Where the NVIDIA tools, modules and data files are: the base image's paths (NVRC's), or the
 // same paths under the GPU extension's root when it is mounted. The one table of these paths
 // for gpu-configurator, the fabric-launcher and the extensions helper.
@@ -15,6 +17,10 @@ inline constexpr std::string_view kGpuExtensionRoot = "/run/kata-extensions/gpu"
 // Always the base image's: the extension carries NVIDIA's files, not the guest's kmod or libc.
 inline constexpr char kModprobe[] = "/sbin/modprobe";
 inline constexpr char kLdconfig[] = "/sbin/ldconfig";
+
+// Fabric Manager's topology files and stock fabricmanager.cfg, relative to the image's root.
+inline constexpr std::string_view kFmTopologyDir = "/usr/share/nvidia/nvswitch";
+inline constexpr std::string_view kFmStockConfig = "/usr/share/nvidia/nvswitch/fabricmanager.cfg";
 
 class NvidiaPaths {
  public:
@@ -39,8 +45,8 @@ class NvidiaPaths {
   std::string nvlsm() const { return root_ + "/bin/nvlsm"; }
   std::string nvlsm_config() const { return root_ + "/usr/share/nvidia/nvlsm/nvlsm.conf"; }
   // The stock fabricmanager.cfg and the topology files FM's TOPOLOGY_FILE_PATH names.
-  std::string fm_topology_dir() const { return root_ + "/usr/share/nvidia/nvswitch"; }
-  std::string fm_stock_config() const { return fm_topology_dir() + "/fabricmanager.cfg"; }
+  std::string fm_topology_dir() const { return root_ + std::string(kFmTopologyDir); }
+  std::string fm_stock_config() const { return root_ + std::string(kFmStockConfig); }
   // The firmware directory bound onto /lib/firmware/nvidia (extension only).
   std::string firmware_dir() const { return root_ + "/lib/firmware/nvidia"; }
 
@@ -57,5 +63,11 @@ class NvidiaPaths {
  private:
   std::string root_;
 };
+
+// The paths for a helper's request: under the GPU extension when PID 1 relays that it is in
+// use (Request.extensions.gpu), else the base image's.
+inline NvidiaPaths nvidia_paths_for(const wire::Request& request) {
+  return NvidiaPaths(request.has_extensions() && request.extensions().gpu());
+}
 
 }  // namespace ccinit::nvidia

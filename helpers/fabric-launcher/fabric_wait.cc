@@ -7,11 +7,12 @@
 
 namespace ccinit::fabric {
 
-void wait_for_gpu_fabric(tools::ToolRunner& runner, helper::Reporter& reporter, unsigned gpus,
+void wait_for_gpu_fabric(tools::ToolRunner& runner, helper::Reporter& reporter,
+                         const nvidia::NvidiaPaths& nvidia_paths, unsigned gpus,
                          std::chrono::steady_clock::time_point deadline,
                          std::uint32_t timeout_seconds, const std::string& timeout_setting,
                          const WaitClock& clock) {
-  const tools::Command query{kNvidiaSmi, {"-q"}};
+  const tools::Command query{nvidia_paths.nvidia_smi(), {"-q"}};
   std::chrono::milliseconds delay = kFirstRequery;
   std::string last_summary;
   for (;;) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "common/nvidia_paths.h"
 #include "common/tool_runner.h"
 #include "helpers/fabric-launcher/smi_fabric.h"
 #include "helpers/runtime/reporter.h"
@@ -18,7 +19,6 @@
 // deadline. Everything else in the launcher waits on events.
 namespace ccinit::fabric {
 
-inline constexpr char kNvidiaSmi[] = "/bin/nvidia-smi";
 inline constexpr std::chrono::milliseconds kFirstRequery{100};
 inline constexpr std::chrono::milliseconds kMaxRequery{1000};
 
@@ -32,12 +32,13 @@ struct WaitClock {
   };
 };
 
-// Runs `nvidia-smi -q` until every one of `gpus` GPUs has State Completed and Status Success
-// (or takes no part in a fabric, which is logged). Throws std::runtime_error when nvidia-smi
-// fails, a GPU failed to register (naming its bus id and status), the GPU count is not
+// Runs `<nvidia_paths.nvidia_smi()> -q` until every one of `gpus` GPUs has State Completed and
+// Status Success (or takes no part in a fabric, which is logged). Throws std::runtime_error when
+// nvidia-smi fails, a GPU failed to register (naming its bus id and status), the GPU count is not
 // `gpus`, or `deadline` passes while a GPU still waits (naming `timeout_setting`, whose
 // `timeout_seconds` it was, and the waiting GPUs).
-void wait_for_gpu_fabric(tools::ToolRunner& runner, helper::Reporter& reporter, unsigned gpus,
+void wait_for_gpu_fabric(tools::ToolRunner& runner, helper::Reporter& reporter,
+                         const nvidia::NvidiaPaths& nvidia_paths, unsigned gpus,
                          std::chrono::steady_clock::time_point deadline,
                          std::uint32_t timeout_seconds, const std::string& timeout_setting,
                          const WaitClock& clock);

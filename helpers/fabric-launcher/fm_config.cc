@@ -3,14 +3,13 @@
 #include <algorithm>
 
 #include "common/file_io.h"
+#include "common/nvidia_paths.h"
 #include "common/sys_error.h"
 
 namespace ccinit::fabric {
 
 namespace {
 
-constexpr std::string_view kStockRelativePath = "/usr/share/nvidia/nvswitch/fabricmanager.cfg";
-constexpr std::string_view kTopologyRelativePath = "/usr/share/nvidia/nvswitch";
 constexpr std::string_view kErrorPrefix = "Fabric Manager config: ";
 
 bool blank(char c) {
@@ -48,7 +47,7 @@ std::string topology_path(const std::string& root) {
     throw FmConfigError(
         "GPU extension root must be an absolute path of printable ASCII without spaces, '=' or "
         "a trailing '/'");
-  std::string path = root + std::string(kTopologyRelativePath);
+  std::string path = root + std::string(nvidia::kFmTopologyDir);
   if (path.size() > kMaxFmStringValue)
     throw FmConfigError("TOPOLOGY_FILE_PATH under the GPU extension root is longer than " +
                         std::to_string(kMaxFmStringValue) + " bytes");
@@ -82,10 +81,6 @@ std::vector<FmSetting> fm_settings(const FmSettings& settings) {
   if (settings.extension_root)
     out.push_back({"TOPOLOGY_FILE_PATH", topology_path(*settings.extension_root)});
   return out;
-}
-
-std::string stock_fm_config_path(const std::optional<std::string>& extension_root) {
-  return extension_root.value_or("") + std::string(kStockRelativePath);
 }
 
 std::string rewrite_fm_config(std::string_view stock_text, const FmSettings& settings) {

@@ -78,9 +78,6 @@ struct FmSetting {
 // or '=', or makes the path longer than kMaxFmStringValue).
 std::vector<FmSetting> fm_settings(const FmSettings& settings);
 
-// <root>/usr/share/nvidia/nvswitch/fabricmanager.cfg, or the base image's without a root.
-std::string stock_fm_config_path(const std::optional<std::string>& extension_root);
-
 // The stock text with our settings applied as described above. Throws FmConfigError.
 std::string rewrite_fm_config(std::string_view stock_text, const FmSettings& settings);
 

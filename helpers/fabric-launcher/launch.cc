@@ -55,12 +55,16 @@ std::string pick_port_guid(const FabricPlan& plan, const LauncherPaths& paths,
 void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
                    const LauncherPaths& paths, tools::ToolRunner& runner, const WaitClock& clock) {
   const FabricPlan plan = plan_from_request(request);
+  const nvidia::NvidiaPaths nvidia_paths = nvidia::nvidia_paths_for(request);
   const bool dry_run = request.dry_run();
   const std::uint32_t fm_seconds =
       timeout_seconds(request.config(), "fabricmanager", kDefaultFmTimeoutSeconds);
   const std::uint32_t nvlsm_seconds =
       timeout_seconds(request.config(), "nvlsm", kDefaultNvlsmTimeoutSeconds);
   reporter.info("fabric: " + describe(plan));
+  if (nvidia_paths.from_extension())
+    reporter.info("Fabric Manager, NVLSM and nvidia-smi from the GPU extension at " +
+                  nvidia_paths.root());
   tools::StartedDaemons daemons;
   auto started = [&](const std::string& name, pid_t pid) {
     if (dry_run) return;
@@ -86,7 +90,8 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
     }
     {
       helper::StepScope step(reporter, "start-nvlsm");
-      const tools::Command command{kNvlsm, {"-F", kNvlsmConfig, "-g", *guid, "-f", "stdout"}};
+      const tools::Command command{
+          nvidia_paths.nvlsm(), {"-F", nvidia_paths.nvlsm_config(), "-g", *guid, "-f", "stdout"}};
       const tools::DaemonReadiness readiness{
           .name = "nvlsm",
           .timeout = std::chrono::seconds(nvlsm_seconds),
@@ -103,19 +108,24 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   const std::string fm_config = paths.run_dir + "/fabricmanager.cfg";
   {
     helper::StepScope step(reporter, "write-fabricmanager-config");
-    // The GPU extension's root (stock config, TOPOLOGY_FILE_PATH) comes with the extension
-    // work; until then the base image's files.
-    const FmSettings settings{.fabric_mode = plan.fabric_mode,
-                              .rail_policy = plan.rail_policy,
-                              .extension_root = std::nullopt};
+    // With the GPU extension the stock file is the extension's, and FM must read the
+    // extension's topology files: NVIDIA's stock TOPOLOGY_FILE_PATH names the base image's
+    // directory, which has none (Kata's image build rewrites it; we do not rely on that).
+    const std::string stock_fm_config = paths.nvidia_files_root + nvidia_paths.fm_stock_config();
+    const FmSettings settings{
+        .fabric_mode = plan.fabric_mode,
+        .rail_policy = plan.rail_policy,
+        .extension_root = nvidia_paths.from_extension()
+                              ? std::optional<std::string>(nvidia_paths.root())
+                              : std::nullopt};
     if (dry_run) {
       std::string keys;
       for (const FmSetting& setting : fm_settings(settings))
         keys += (keys.empty() ? "" : ", ") + std::string(setting.key) + "=" + setting.value;
-      reporter.info("would write " + fm_config + " (0400) from " + paths.stock_fm_config +
-                    ", setting " + keys);
+      reporter.info("would write " + fm_config + " (0400) from " + stock_fm_config + ", setting " +
+                    keys);
     } else {
-      write_fm_config(paths.stock_fm_config, fm_config, settings);
+      write_fm_config(stock_fm_config, fm_config, settings);
     }
     step.done();
   }
@@ -124,7 +134,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   const auto fm_deadline = clock.now() + std::chrono::seconds(fm_seconds);
   {
     helper::StepScope step(reporter, "start-nv-fabricmanager");
-    tools::Command command{kNvFabricManager, {"-c", fm_config}};
+    tools::Command command{nvidia_paths.fabric_manager(), {"-c", fm_config}};
     if (guid) command.args.insert(command.args.end(), {"-g", *guid});
     const tools::DaemonReadiness readiness{
         .name = "nv-fabricmanager",
@@ -141,13 +151,13 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   if (plan.gpus > 0) {
     helper::StepScope step(reporter, "wait-gpu-fabric");
     if (dry_run) {
-      runner.run({kNvidiaSmi, {"-q"}}, true);
-      reporter.info("would re-run " + std::string(kNvidiaSmi) + " -q until all " +
+      runner.run({nvidia_paths.nvidia_smi(), {"-q"}}, true);
+      reporter.info("would re-run " + nvidia_paths.nvidia_smi() + " -q until all " +
                     std::to_string(plan.gpus) +
                     " GPU(s) show Fabric State Completed and Status Success, up to " +
                     std::to_string(fm_seconds) + " s after starting Fabric Manager");
     } else {
-      wait_for_gpu_fabric(runner, reporter, plan.gpus, fm_deadline, fm_seconds,
+      wait_for_gpu_fabric(runner, reporter, nvidia_paths, plan.gpus, fm_deadline, fm_seconds,
                           "nvrc.timeout.fabricmanager", clock);
     }
     step.done();

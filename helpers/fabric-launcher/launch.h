@@ -12,10 +12,9 @@
 // step and each fatal.
 namespace ccinit::fabric {
 
-inline constexpr char kNvFabricManager[] = "/bin/nv-fabricmanager";
-inline constexpr char kNvlsm[] = "/bin/nvlsm";
-// nvlsm reads it itself: it is only named on its command line.
-inline constexpr char kNvlsmConfig[] = "/usr/share/nvidia/nvlsm/nvlsm.conf";
+// nv-fabricmanager, nvlsm (and the nvlsm.conf only named on its command line), nvidia-smi and
+// the stock fabricmanager.cfg are nvidia::NvidiaPaths for the request: the base image's, or
+// the GPU extension's when PID 1 relays that it is in use.
 inline constexpr char kNvlsmSocketDir[] = "nvidia-fabricmanager";
 inline constexpr char kNvlsmSocket[] = "fm_sm_ipc.socket";
 // Fabric Manager logs it (LOG_USE_SYSLOG=1) once it has set the fabric up and serves the
@@ -36,14 +35,17 @@ inline constexpr unsigned kDefaultNvlsmTimeoutSeconds = 60;
 struct LauncherPaths {
   std::string sysfs_root = "/sys";
   std::string run_dir = "/run";  // fabricmanager.cfg, nvidia-fabricmanager/ (NVLSM's socket)
-  std::string stock_fm_config = stock_fm_config_path(std::nullopt);
+  // Prefixed to the NVIDIA data files the launcher reads itself (the stock fabricmanager.cfg);
+  // never to what the tools are told, which is the guest's own paths.
+  std::string nvidia_files_root;
 };
 
 // Reads the relayed mode decision and runs, in order:
 //   NVLink 5: find-fabric-port (ib_port_guid), create-nvlsm-socket-dir (<run>/
 //     nvidia-fabricmanager, 0755), start-nvlsm (`nvlsm -F <conf> -g <GUID> -f stdout`, ready
 //     when its socket appears);
-//   write-fabricmanager-config (<run>/fabricmanager.cfg, fm_config.h);
+//   write-fabricmanager-config (<run>/fabricmanager.cfg from the stock one, fm_config.h; with
+//     the GPU extension, the extension's stock file and its TOPOLOGY_FILE_PATH);
 //   start-nv-fabricmanager (`nv-fabricmanager -c <run>/fabricmanager.cfg [-g <GUID>]`, ready
 //     on its own syslog line kFmReadyLine);
 //   GPU VMs: wait-gpu-fabric (fabric_wait.h);

@@ -21,6 +21,13 @@ bool is_confidential_guest(const std::string& dev_root) {
 
 namespace {
 
+// Only with the GPU extension: without it the paths are the base image's, as always.
+void say_where_the_driver_is(const GpuPlan& plan, helper::Reporter& reporter) {
+  if (plan.nvidia_paths.from_extension())
+    reporter.info("NVIDIA driver, tools and modules from the GPU extension at " +
+                  plan.nvidia_paths.root());
+}
+
 // gpu-configurator's second run, after the fabric-launcher: the GPU daemons, on the mode
 // decision its first run made and PID 1 relayed.
 void configure_after_fabric(const wire::Request& request, helper::Reporter& reporter,
@@ -34,7 +41,9 @@ void configure_after_fabric(const wire::Request& request, helper::Reporter& repo
                              describe_detected(detected));
   GpuPlan plan{.gpus = detected.gpus(),
                .confidential_guest = is_confidential_guest(host.dev_root),
-               .dry_run = request.dry_run()};
+               .dry_run = request.dry_run(),
+               .nvidia_paths = nvidia::nvidia_paths_for(request)};
+  say_where_the_driver_is(plan, reporter);
   reporter.info("the fabric is up: GPU mode on " + std::to_string(plan.gpus) + " GPU(s)" +
                 (plan.confidential_guest ? " in a confidential guest" : ""));
   run_gpu_daemons(request.config(), plan, runner, reporter);
@@ -80,7 +89,9 @@ void configure(const wire::Request& request, helper::Reporter& reporter, const H
   GpuPlan plan{.gpus = decision.gpus,
                .disable_nvlink = decision.disable_nvlink(),
                .confidential_guest = is_confidential_guest(host.dev_root),
-               .dry_run = request.dry_run()};
+               .dry_run = request.dry_run(),
+               .nvidia_paths = nvidia::nvidia_paths_for(request)};
+  say_where_the_driver_is(plan, reporter);
   if (decision.has_fabric()) {
     reporter.info("found " + describe(topology) + ": " + describe(decision) +
                   "; the fabric-launcher starts the fabric after these modules");

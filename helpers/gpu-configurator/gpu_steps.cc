@@ -29,6 +29,20 @@ ToolResult run_step(ToolRunner& runner, helper::Reporter& reporter, const std::s
   return result;
 }
 
+// The CDI spec kata-agent waits for. With the GPU extension nvidia-ctk looks for the driver
+// under the extension's root and strips that root from the container paths (the extension's
+// usr/lib/<triplet> becomes the canonical /usr/lib/<triplet>); the device nodes are the
+// guest's own /dev, which would otherwise default to the driver root; and the spec's hooks
+// must name the nvidia-cdi-hook the extension ships (nvidia-ctk's default is /usr/bin), else
+// they do nothing.
+Command cdi_generate(const nvidia::NvidiaPaths& paths) {
+  Command command{paths.nvidia_ctk(), {"cdi", "generate", "--output=/var/run/cdi/nvidia.yaml"}};
+  if (paths.from_extension())
+    command.args.insert(command.args.end(), {"--driver-root=" + paths.root(), "--dev-root=/",
+                                             "--nvidia-cdi-hook-path=" + paths.nvidia_cdi_hook()});
+  return command;
+}
+
 pid_t start_daemon(ToolRunner& runner, helper::Reporter& reporter, const std::string& name,
                    const Command& command, tools::StartedDaemons& daemons, bool dry_run) {
   helper::StepScope scope(reporter, "start-" + name);
@@ -67,15 +81,17 @@ void check_cc_status(const std::string& output, unsigned gpus) {
 void load_nvidia_modules(const GpuPlan& plan, ToolRunner& runner, helper::Reporter& reporter,
                          bool with_uvm) {
   // One GPU without a fabric has no NVLink peer: skip NVLink training.
-  Command nvidia{kModprobe, {"nvidia"}};
-  if (plan.disable_nvlink) nvidia.args.push_back("NVreg_NvLinkDisable=1");
-  run_step(runner, reporter, "modprobe-nvidia", nvidia);
-  if (with_uvm) run_step(runner, reporter, "modprobe-nvidia-uvm", {kModprobe, {"nvidia-uvm"}});
+  Command command{nvidia::kModprobe, plan.nvidia_paths.modprobe_nvidia("nvidia")};
+  if (plan.disable_nvlink) command.args.push_back("NVreg_NvLinkDisable=1");
+  run_step(runner, reporter, "modprobe-nvidia", command);
+  if (with_uvm)
+    run_step(runner, reporter, "modprobe-nvidia-uvm",
+             {nvidia::kModprobe, plan.nvidia_paths.modprobe_nvidia("nvidia-uvm")});
 }
 
 void load_infiniband_modules(ToolRunner& runner, helper::Reporter& reporter) {
-  run_step(runner, reporter, "modprobe-ib_umad", {kModprobe, {"ib_umad"}});
-  run_step(runner, reporter, "modprobe-mlx5_ib", {kModprobe, {"mlx5_ib"}});
+  run_step(runner, reporter, "modprobe-ib_umad", {nvidia::kModprobe, {"ib_umad"}});
+  run_step(runner, reporter, "modprobe-mlx5_ib", {nvidia::kModprobe, {"mlx5_ib"}});
 }
 
 void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
@@ -87,11 +103,12 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
 void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
                      helper::Reporter& reporter) {
   tools::StartedDaemons daemons;
+  const nvidia::NvidiaPaths& paths = plan.nvidia_paths;
 
   // 1. nvidia-persistenced keeps the GPUs initialized; everything after needs it ready.
   {
     helper::StepScope scope(reporter, "start-nvidia-persistenced");
-    Command command{kPersistenced, {"--verbose"}};
+    Command command{paths.persistenced(), {"--verbose"}};
     if (config.uvm_persistence_mode()) command.args.push_back("--uvm-persistence-mode");
     Readiness readiness{
         .name = "nvidia-persistenced",
@@ -113,32 +130,30 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
   // 2. Clocks and power limit, when set.
   if (config.has_smi_lmc())
     run_step(runner, reporter, "nvidia-smi-lmc",
-             {kNvidiaSmi, {"-lmc", clock_text(config.smi_lmc())}});
+             {paths.nvidia_smi(), {"-lmc", clock_text(config.smi_lmc())}});
   if (config.has_smi_lgc())
     run_step(runner, reporter, "nvidia-smi-lgc",
-             {kNvidiaSmi, {"-lgc", clock_text(config.smi_lgc())}});
+             {paths.nvidia_smi(), {"-lgc", clock_text(config.smi_lgc())}});
   if (config.has_smi_pl_watts())
     run_step(runner, reporter, "nvidia-smi-pl",
-             {kNvidiaSmi, {"-pl", std::to_string(config.smi_pl_watts())}});
+             {paths.nvidia_smi(), {"-pl", std::to_string(config.smi_pl_watts())}});
 
   // 3. DCGM: the exporter talks to this hostengine instead of embedding a second one.
   if (config.dcgm()) {
     start_daemon(runner, reporter, "nv-hostengine",
-                 {kHostengine, {"--service-account", "nvidia-dcgm", "--home-dir", "/tmp"}}, daemons,
-                 plan.dry_run);
-    start_daemon(
-        runner, reporter, "dcgm-exporter",
-        {kDcgmExporter, {"-r", "localhost:5555", "-f", "/etc/dcgm-exporter/default-counters.csv"}},
-        daemons, plan.dry_run);
+                 {paths.hostengine(), {"--service-account", "nvidia-dcgm", "--home-dir", "/tmp"}},
+                 daemons, plan.dry_run);
+    start_daemon(runner, reporter, "dcgm-exporter",
+                 {paths.dcgm_exporter(), {"-r", "localhost:5555", "-f", paths.dcgm_counters()}},
+                 daemons, plan.dry_run);
   }
 
   // 4. The CDI spec kata-agent waits for.
-  run_step(runner, reporter, "nvidia-ctk-cdi-generate",
-           {kNvidiaCtk, {"cdi", "generate", "--output=/var/run/cdi/nvidia.yaml"}});
+  run_step(runner, reporter, "nvidia-ctk-cdi-generate", cdi_generate(paths));
 
   // 5. A confidential guest must not hand out a GPU whose CC mode is off.
   if (plan.confidential_guest) {
-    const Command command{kNvidiaSmi, {"conf-compute", "-f"}};
+    const Command command{paths.nvidia_smi(), {"conf-compute", "-f"}};
     helper::StepScope scope(reporter, "check-cc-status");
     ToolResult result = runner.run(command, true);
     if (!result.ok())
@@ -155,7 +170,7 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
   // 6. The GPUs' ready state, only when asked for.
   if (config.has_smi_srs())
     run_step(runner, reporter, "nvidia-smi-conf-compute-srs",
-             {kNvidiaSmi, {"conf-compute", "-srs", config.smi_srs() ? "1" : "0"}});
+             {paths.nvidia_smi(), {"conf-compute", "-srs", config.smi_srs() ? "1" : "0"}});
 
   // 7. Nothing started may have died on the way.
   helper::StepScope health(reporter, "health-check");

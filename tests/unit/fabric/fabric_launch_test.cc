@@ -12,6 +12,7 @@
 #include "tests/unit/fabric/fake_infiniband.h"
 #include "tests/unit/fake_tool_runner.h"
 #include "tests/unit/helpers/recording_reporter.h"
+#include "tests/unit/nvidia_paths_check.h"
 
 namespace ccinit::fabric {
 namespace {
@@ -26,6 +27,15 @@ constexpr char kStock[] =
     "LOG_FILE_NAME=/var/log/fabricmanager.log\n"
     "DAEMONIZE=1\n"
     "FABRIC_MODE=0\n";
+
+// The GPU extension's stock file differs from the base image's, so a test sees which was read.
+constexpr char kExtensionStock[] =
+    "# the GPU extension's stock\n"
+    "LOG_LEVEL=4\n"
+    "DAEMONIZE=1\n"
+    "TOPOLOGY_FILE_PATH=/usr/share/nvidia/nvswitch\n";
+
+constexpr char kExt[] = "/run/kata-extensions/gpu";
 
 constexpr char kGuid[] = "0xb83fd20300a1b2c3";
 
@@ -45,7 +55,16 @@ class FabricLaunch : public testing::FakeInfiniband {
     std::filesystem::create_directories(dir_.path() + "/run");
     paths_.sysfs_root = root();
     paths_.run_dir = dir_.path() + "/run";
-    paths_.stock_fm_config = dir_.write("fabricmanager.cfg", kStock).string();
+    // The image the NVIDIA files are read from: the base image's stock config and the GPU
+    // extension's, at their guest paths below it.
+    paths_.nvidia_files_root = dir_.path() + "/image";
+    for (const nvidia::NvidiaPaths& where : {nvidia::NvidiaPaths(false), nvidia::NvidiaPaths(true)})
+      std::filesystem::create_directories(paths_.nvidia_files_root + where.fm_topology_dir());
+    stock_ = dir_.write("image/usr/share/nvidia/nvswitch/fabricmanager.cfg", kStock).string();
+    extension_stock_ =
+        dir_.write(std::string("image") + kExt + "/usr/share/nvidia/nvswitch/fabricmanager.cfg",
+                   kExtensionStock)
+            .string();
     clock_.now = [this] { return now_; };
     clock_.sleep = [this](std::chrono::milliseconds d) {
       slept_.push_back(d);
@@ -61,6 +80,10 @@ class FabricLaunch : public testing::FakeInfiniband {
     detected->set_gpus(gpus);
     detected->set_fabric_mode(fabric_mode);
     detected->set_rail_policy(rail);
+    if (gpu_extension_) {
+      r.mutable_extensions()->add_mounted("gpu");
+      r.mutable_extensions()->set_gpu(true);
+    }
     if (mode == wire::MODE_NVSWITCH_NVL5 || mode == wire::MODE_SERVICEVM_NVL5) {
       // A workload NIC sorts first; the management PF's port is the one chosen.
       add_device_with_port("mlx5_0", "0000:0a:00.0",
@@ -109,6 +132,8 @@ class FabricLaunch : public testing::FakeInfiniband {
   }
 
   LauncherPaths paths_;
+  std::string stock_, extension_stock_;
+  bool gpu_extension_ = false;
   WaitClock clock_;
   std::chrono::steady_clock::time_point now_{};
   std::vector<std::chrono::milliseconds> slept_;
@@ -237,10 +262,9 @@ TEST_F(FabricLaunch, NvlsmNotReadyStopsBeforeFabricManager) {
 }
 
 TEST_F(FabricLaunch, AMissingStockConfigIsFatalAndNamed) {
-  std::filesystem::remove(paths_.stock_fm_config);
-  EXPECT_EQ(
-      error_of(request(wire::MODE_NVSWITCH_NVL4, 8, 0, wire::RAIL_POLICY_GREEDY)),
-      "Fabric Manager config: open " + paths_.stock_fm_config + ": No such file or directory");
+  std::filesystem::remove(stock_);
+  EXPECT_EQ(error_of(request(wire::MODE_NVSWITCH_NVL4, 8, 0, wire::RAIL_POLICY_GREEDY)),
+            "Fabric Manager config: open " + stock_ + ": No such file or directory");
   EXPECT_TRUE(runner_.calls.empty());
 }
 
@@ -316,7 +340,7 @@ TEST_F(FabricLaunch, DryRunPrintsEachCommandAndWaitAndWritesNothing) {
   EXPECT_TRUE(
       reporter_.has("info: would create directory " + run("nvidia-fabricmanager") + " (0755)"));
   EXPECT_TRUE(reporter_.has("info: would write " + run("fabricmanager.cfg") + " (0400) from " +
-                            paths_.stock_fm_config +
+                            stock_ +
                             ", setting FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric, "
                             "DAEMONIZE=0, LOG_USE_SYSLOG=1, LOG_FILE_NAME="));
   EXPECT_TRUE(reporter_.has(
@@ -341,6 +365,117 @@ TEST_F(FabricLaunch, DryRunWithoutInfinibandPortsYetSaysSoAndGoesOn) {
                                        root() + "/class/infiniband; now: "));
   ASSERT_FALSE(said.empty());
   EXPECT_NE(said[0].find("-g <port GUID>"), std::string::npos) << said[0];
+}
+
+// --- with the GPU extension (Request.extensions.gpu) -------------------------------------------
+
+std::string ext(const std::string& path) {
+  return kExt + path;
+}
+
+class FabricLaunchWithGpuExtension : public FabricLaunch {
+ protected:
+  void SetUp() override {
+    FabricLaunch::SetUp();
+    gpu_extension_ = true;
+  }
+  std::string ext_fm_command(bool with_guid) const {
+    return ext("/bin/nv-fabricmanager -c ") + run("fabricmanager.cfg") +
+           (with_guid ? std::string(" -g ") + kGuid : "");
+  }
+  static std::string ext_nvlsm_command() {
+    return ext("/bin/nvlsm -F ") + ext("/usr/share/nvidia/nvlsm/nvlsm.conf -g ") + kGuid +
+           " -f stdout";
+  }
+  // The extension's stock file with our settings; FM reads the extension's topology files.
+  static std::string ext_config_for(unsigned fabric_mode, const std::string& rail) {
+    return "# the GPU extension's stock\nLOG_LEVEL=4\nDAEMONIZE=0\n"
+           "TOPOLOGY_FILE_PATH=/run/kata-extensions/gpu/usr/share/nvidia/nvswitch\n"
+           "FABRIC_MODE=" +
+           std::to_string(fabric_mode) + "\nPARTITION_RAIL_POLICY=" + rail +
+           "\nLOG_USE_SYSLOG=1\nLOG_FILE_NAME=\n";
+  }
+  void ext_fabric_states(const std::string& output) {
+    runner_.result_sequence[ext("/bin/nvidia-smi -q")].push_back(
+        FakeRunner::exit_status(0, output));
+  }
+  // Every path the launcher gave a tool is the extension's, or the config it wrote.
+  std::vector<std::string> base_paths_used() const {
+    return ccinit::testing::paths_not_from(runner_.calls, kExt, {run("fabricmanager.cfg")});
+  }
+};
+
+TEST_F(FabricLaunchWithGpuExtension, Nvl4GpuVmRunsFabricManagerAndNvidiaSmiFromIt) {
+  ext_fabric_states(smi_q("Completed", "Success", 8));
+  launch(request(wire::MODE_NVSWITCH_NVL4, 8, 0, wire::RAIL_POLICY_GREEDY));
+  EXPECT_EQ(runner_.calls,
+            (std::vector<std::string>{ext_fm_command(false), ext("/bin/nvidia-smi -q")}));
+  EXPECT_EQ(written_config(), ext_config_for(0, "greedy"));
+  EXPECT_EQ(base_paths_used(), std::vector<std::string>{});
+  EXPECT_TRUE(
+      reporter_.has("info: Fabric Manager, NVLSM and nvidia-smi from the GPU extension at "
+                    "/run/kata-extensions/gpu"));
+  EXPECT_TRUE(reporter_.has("step health-check done"));
+}
+
+TEST_F(FabricLaunchWithGpuExtension, Nvl5GpuVmRunsNvlsmWithItsConfigFromIt) {
+  ext_fabric_states(smi_q("Completed", "Success", 8));
+  launch(request(wire::MODE_NVSWITCH_NVL5, 8, 0, wire::RAIL_POLICY_SYMMETRIC));
+  EXPECT_EQ(runner_.calls, (std::vector<std::string>{ext_nvlsm_command(), ext_fm_command(true),
+                                                     ext("/bin/nvidia-smi -q")}));
+  EXPECT_EQ(written_config(), ext_config_for(0, "symmetric"));
+  EXPECT_EQ(runner_.daemon_readiness.at("nvlsm").socket_path,
+            run("nvidia-fabricmanager/fm_sm_ipc.socket"))
+      << "NVLSM's socket stays in the guest's /run";
+  EXPECT_EQ(base_paths_used(), std::vector<std::string>{});
+}
+
+TEST_F(FabricLaunchWithGpuExtension, ServiceVmsRunTheirDaemonsFromIt) {
+  launch(request(wire::MODE_SERVICEVM_NVL4, 0, 1, wire::RAIL_POLICY_GREEDY));
+  EXPECT_EQ(runner_.calls, std::vector<std::string>{ext_fm_command(false)});
+  EXPECT_EQ(written_config(), ext_config_for(1, "greedy"));
+
+  runner_.calls.clear();
+  launch(request(wire::MODE_SERVICEVM_NVL5, 0, 1, wire::RAIL_POLICY_SYMMETRIC));
+  EXPECT_EQ(runner_.calls, (std::vector<std::string>{ext_nvlsm_command(), ext_fm_command(true)}));
+  EXPECT_EQ(written_config(), ext_config_for(1, "symmetric"));
+  EXPECT_EQ(base_paths_used(), std::vector<std::string>{});
+}
+
+TEST_F(FabricLaunchWithGpuExtension, ItsMissingStockConfigIsFatalEvenWhenTheBaseHasOne) {
+  std::filesystem::remove(extension_stock_);
+  ASSERT_TRUE(std::filesystem::exists(stock_));
+  EXPECT_EQ(error_of(request(wire::MODE_SERVICEVM_NVL4, 0, 1, wire::RAIL_POLICY_GREEDY)),
+            "Fabric Manager config: open " + extension_stock_ + ": No such file or directory");
+  EXPECT_TRUE(runner_.calls.empty());
+}
+
+TEST_F(FabricLaunchWithGpuExtension, DryRunPrintsTheExtensionsPaths) {
+  wire::Request r = request(wire::MODE_NVSWITCH_NVL5, 8, 0, wire::RAIL_POLICY_SYMMETRIC);
+  r.set_dry_run(true);
+  std::vector<std::string> said;
+  tools::DryRunRunner runner([&](const std::string& line) { said.push_back(line); });
+  launch_fabric(r, reporter_, paths_, runner, clock_);
+  EXPECT_EQ(said,
+            (std::vector<std::string>{
+                "would start: " + ext_nvlsm_command() +
+                    " (output to /dev/log) and wait up to 60 s (nvrc.timeout.nvlsm) for its "
+                    "socket " +
+                    run("nvidia-fabricmanager/fm_sm_ipc.socket"),
+                "would start: " + ext_fm_command(true) +
+                    " (output to /dev/log) and wait up to 120 s (nvrc.timeout.fabricmanager) for "
+                    "a syslog line from its own pid containing 'FM starting NvLink Inband'",
+                "would run: " + ext("/bin/nvidia-smi -q")}));
+  EXPECT_TRUE(reporter_.has("info: would write " + run("fabricmanager.cfg") + " (0400) from " +
+                            extension_stock_ +
+                            ", setting FABRIC_MODE=0, PARTITION_RAIL_POLICY=symmetric, "
+                            "DAEMONIZE=0, LOG_USE_SYSLOG=1, LOG_FILE_NAME=, "
+                            "TOPOLOGY_FILE_PATH=/run/kata-extensions/gpu/usr/share/nvidia/"
+                            "nvswitch"));
+  EXPECT_TRUE(reporter_.has("info: would re-run " + ext("/bin/nvidia-smi") +
+                            " -q until all 8 GPU(s) show Fabric State Completed and Status "
+                            "Success, up to 120 s after starting Fabric Manager"));
+  EXPECT_TRUE(std::filesystem::is_empty(paths_.run_dir)) << "nothing written";
 }
 
 }  // namespace

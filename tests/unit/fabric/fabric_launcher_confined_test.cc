@@ -7,15 +7,18 @@
 #include <string>
 
 #include "proto/channel.h"
+#include "tests/unit/helpers/helper_events.h"
 #include "tests/unit/helpers/helper_process.h"
 
 namespace ccinit::fabric {
 namespace {
 
+using ccinit::testing::decode_events;
+using ccinit::testing::HelperEvents;
 using ccinit::testing::HelperRun;
 using ccinit::testing::run_protocol;
 
-std::string dry_run_request(wire::Mode mode, unsigned gpus) {
+std::string dry_run_request(wire::Mode mode, unsigned gpus, bool gpu_extension = false) {
   wire::Request request;
   request.set_dry_run(true);
   wire::Detected* detected = request.mutable_detected();
@@ -25,31 +28,11 @@ std::string dry_run_request(wire::Mode mode, unsigned gpus) {
   detected->set_rail_policy(wire::RAIL_POLICY_SYMMETRIC);
   if (mode == wire::MODE_NVSWITCH_NVL5 || mode == wire::MODE_SERVICEVM_NVL5)
     detected->add_management_functions("0000:c1:00.1");
-  return wire::encode_frame(request.SerializeAsString());
-}
-
-struct Outcome {
-  std::string error;  // a protocol error, else ""
-  std::optional<wire::Result> result;
-  std::string text;  // every log line, one a line
-  std::vector<std::string> started_steps;
-};
-
-Outcome decode(const std::string& bytes) {
-  Outcome out;
-  wire::EventStream stream;
-  try {
-    for (const wire::Event& event : stream.feed(bytes)) {
-      if (event.has_log()) out.text += event.log().text() + "\n";
-      if (event.has_progress() && !event.progress().done())
-        out.started_steps.push_back(event.progress().step());
-    }
-    stream.end_of_stream();
-  } catch (const std::exception& e) {
-    out.error = e.what();
+  if (gpu_extension) {
+    request.mutable_extensions()->add_mounted("gpu");
+    request.mutable_extensions()->set_gpu(true);
   }
-  out.result = stream.result();
-  return out;
+  return wire::encode_frame(request.SerializeAsString());
 }
 
 TEST(FabricLauncherConfined, DryRunOfEveryFabricModeRunsUnderItsPolicy) {
@@ -59,7 +42,7 @@ TEST(FabricLauncherConfined, DryRunOfEveryFabricModeRunsUnderItsPolicy) {
     SCOPED_TRACE(mode);
     HelperRun run = run_protocol("fabric-launcher", {.request_bytes = dry_run_request(mode, gpus)});
     ASSERT_TRUE(run.exited_with(0)) << run.describe();
-    const Outcome outcome = decode(run.events);
+    const HelperEvents outcome = decode_events(run.events);
     EXPECT_EQ(outcome.error, "");
     ASSERT_TRUE(outcome.result.has_value());
     EXPECT_TRUE(outcome.result->ok()) << outcome.result->error();
@@ -76,6 +59,26 @@ TEST(FabricLauncherConfined, DryRunOfEveryFabricModeRunsUnderItsPolicy) {
         << outcome.text;
     EXPECT_EQ(outcome.started_steps.back(), "health-check");
   }
+}
+
+TEST(FabricLauncherConfined, DryRunWithTheGpuExtensionPrintsItsPaths) {
+  HelperRun run = run_protocol(
+      "fabric-launcher",
+      {.request_bytes = dry_run_request(wire::MODE_NVSWITCH_NVL5, 8, /*gpu_extension=*/true)});
+  ASSERT_TRUE(run.exited_with(0)) << run.describe();
+  const HelperEvents outcome = decode_events(run.events);
+  ASSERT_TRUE(outcome.result.has_value());
+  EXPECT_TRUE(outcome.result->ok()) << outcome.result->error();
+  for (const std::string expected :
+       {"would start: /run/kata-extensions/gpu/bin/nvlsm -F "
+        "/run/kata-extensions/gpu/usr/share/nvidia/nvlsm/nvlsm.conf -g ",
+        "would write /run/fabricmanager.cfg (0400) from "
+        "/run/kata-extensions/gpu/usr/share/nvidia/nvswitch/fabricmanager.cfg, setting ",
+        "TOPOLOGY_FILE_PATH=/run/kata-extensions/gpu/usr/share/nvidia/nvswitch\n",
+        "would start: /run/kata-extensions/gpu/bin/nv-fabricmanager -c /run/fabricmanager.cfg",
+        "would run: /run/kata-extensions/gpu/bin/nvidia-smi -q\n"})
+    EXPECT_NE(outcome.text.find(expected), std::string::npos) << expected << "\n" << outcome.text;
+  EXPECT_EQ(outcome.text.find(" /bin/"), std::string::npos) << outcome.text;
 }
 
 }  // namespace

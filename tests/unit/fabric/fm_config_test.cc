@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/file_io.h"
+#include "common/nvidia_paths.h"
 #include "tests/testlib/temp_dir.h"
 
 namespace ccinit::fabric {
@@ -75,9 +76,13 @@ TEST(FmConfig, TopologyPathFollowsTheExtensionRoot) {
             std::string::npos)
       << out;
   EXPECT_EQ(out.find("TOPOLOGY_FILE_PATH=/usr/share"), std::string::npos) << out;
-  EXPECT_EQ(stock_fm_config_path(std::string("/run/kata-extensions/gpu")),
+  // The directory FM is told is the one the path table gives, next to the stock file.
+  const nvidia::NvidiaPaths extension(true);
+  EXPECT_EQ(extension.fm_topology_dir(), "/run/kata-extensions/gpu/usr/share/nvidia/nvswitch");
+  EXPECT_EQ(extension.fm_stock_config(),
             "/run/kata-extensions/gpu/usr/share/nvidia/nvswitch/fabricmanager.cfg");
-  EXPECT_EQ(stock_fm_config_path(std::nullopt), "/usr/share/nvidia/nvswitch/fabricmanager.cfg");
+  EXPECT_EQ(nvidia::NvidiaPaths(false).fm_stock_config(),
+            "/usr/share/nvidia/nvswitch/fabricmanager.cfg");
 }
 
 TEST(FmConfig, MissingKeysAreAppendedInAFixedOrder) {

@@ -11,6 +11,7 @@
 #include "tests/unit/fake_tool_runner.h"
 #include "tests/unit/gpu/gpu_fake_sysfs.h"
 #include "tests/unit/helpers/recording_reporter.h"
+#include "tests/unit/nvidia_paths_check.h"
 
 namespace ccinit::gpu {
 namespace {
@@ -29,6 +30,11 @@ class GpuConfigure : public testing::FakeSysfs {
     wire::Request request;
     *request.mutable_config() = parse_cmdline(cmdline);
     request.set_dry_run(dry_run);
+    if (gpu_extension_) {
+      // What PID 1 relays after the extensions helper mounted the GPU extension.
+      request.mutable_extensions()->add_mounted("gpu");
+      request.mutable_extensions()->set_gpu(true);
+    }
     return configure_request(request);
   }
   std::string configure_request(const wire::Request& request) {
@@ -53,6 +59,7 @@ class GpuConfigure : public testing::FakeSysfs {
   }
 
   const std::filesystem::path dev_ = root_ / "dev";
+  bool gpu_extension_ = false;
   FakeRunner runner_;
   RecordingReporter reporter_;
 };
@@ -257,6 +264,143 @@ TEST_F(GpuConfigure, DryRunPrintsTheExactCommandsAndRunsNothing) {
                    "would check that every GPU reports exactly 'CC status: ON'",
                    "would run: /bin/nvidia-smi conf-compute -srs 1"}));
   EXPECT_FALSE(reporter_.has_containing("daemon ")) << "nothing was started";
+  EXPECT_TRUE(runner_.calls.empty());
+}
+
+// --- with the GPU extension (Request.extensions.gpu) -------------------------------------------
+
+const std::string kExt = "/run/kata-extensions/gpu";
+const std::string kExtModprobe = "/sbin/modprobe --dirname /run/kata-extensions/gpu ";
+const std::string kExtCdi =
+    "/run/kata-extensions/gpu/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml "
+    "--driver-root=/run/kata-extensions/gpu --dev-root=/ "
+    "--nvidia-cdi-hook-path=/run/kata-extensions/gpu/bin/nvidia-cdi-hook";
+// The guest's own paths the tools are told about; every other path is the extension's.
+const std::set<std::string> kGuestPaths = {"/sbin/modprobe", "/var/run/cdi/nvidia.yaml", "/",
+                                           "/tmp"};
+
+TEST_F(GpuConfigure, WithTheGpuExtensionGpuModeRunsTheDriverFromIt) {
+  gpu_extension_ = true;
+  add_gpus(8);
+  dir_.write("dev/tdx_guest", "");
+  std::string all_on;
+  for (int i = 0; i < 8; ++i) all_on += "CC status: ON\n";
+  runner_.results[kExt + "/bin/nvidia-smi conf-compute -f"] = FakeRunner::exit_status(0, all_on);
+  EXPECT_EQ(configure_with("nvrc.dcgm=on nvrc.smi.lgc=1500 nvrc.smi.lmc=5001 nvrc.smi.pl=300 "
+                           "nvrc.smi.srs=1"),
+            "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{kExtModprobe + "nvidia", kExtModprobe + "nvidia-uvm",
+                   kExt + "/bin/nvidia-persistenced --verbose --uvm-persistence-mode",
+                   kExt + "/bin/nvidia-smi -lmc 5001", kExt + "/bin/nvidia-smi -lgc 1500",
+                   kExt + "/bin/nvidia-smi -pl 300",
+                   kExt + "/bin/nv-hostengine --service-account nvidia-dcgm --home-dir /tmp",
+                   kExt + "/bin/dcgm-exporter -r localhost:5555 -f " + kExt +
+                       "/etc/dcgm-exporter/default-counters.csv",
+                   kExtCdi, kExt + "/bin/nvidia-smi conf-compute -f",
+                   kExt + "/bin/nvidia-smi conf-compute -srs 1"}));
+  EXPECT_EQ(ccinit::testing::paths_not_from(runner_.calls, kExt, kGuestPaths),
+            std::vector<std::string>{});
+  EXPECT_TRUE(reporter_.has(
+      "info: NVIDIA driver, tools and modules from the GPU extension at /run/kata-extensions/gpu"));
+}
+
+TEST_F(GpuConfigure, WithTheGpuExtensionOneGpuStillDisablesNvlink) {
+  gpu_extension_ = true;
+  add_gpus(1);
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{kExtModprobe + "nvidia NVreg_NvLinkDisable=1", kExtModprobe + "nvidia-uvm",
+                   kExt + "/bin/nvidia-persistenced --verbose --uvm-persistence-mode", kExtCdi}));
+}
+
+TEST_F(GpuConfigure, AnExtensionsReportWithoutTheGpuExtensionKeepsTheBasePaths) {
+  add_gpus(1);
+  wire::Request request;
+  *request.mutable_config() = parse_cmdline("");
+  request.mutable_extensions()->add_mounted("coco");
+  EXPECT_EQ(configure_request(request), "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{"/sbin/modprobe nvidia NVreg_NvLinkDisable=1", "/sbin/modprobe nvidia-uvm",
+                   "/bin/nvidia-persistenced --verbose --uvm-persistence-mode",
+                   "/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml"}));
+  EXPECT_FALSE(reporter_.has_containing("GPU extension"));
+}
+
+// The fabric's first run: nvidia* modules from the extension, the InfiniBand stack from the
+// base kernel.
+TEST_F(GpuConfigure, WithTheGpuExtensionFabricModulesLoadFromItsTreeExceptInfiniband) {
+  gpu_extension_ = true;
+  add_gpus(8);
+  add_nvswitches(4);
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{kExtModprobe + "nvidia", kExtModprobe + "nvidia-uvm"}));
+
+  auto fresh_tree = [&] {
+    std::filesystem::remove_all(root_ / "bus/pci/devices");
+    std::filesystem::remove_all(root_ / "devices");
+    SetUp();
+    runner_.calls.clear();
+  };
+  fresh_tree();
+  add_gpus(8);
+  add_connectx_management_port("c1");
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{kExtModprobe + "nvidia", kExtModprobe + "nvidia-uvm",
+                                  "/sbin/modprobe ib_umad", "/sbin/modprobe mlx5_ib"}));
+
+  fresh_tree();
+  add_nvswitches(4);
+  EXPECT_EQ(configure_with("nvrc.mode=servicevm-nvl4"), "");
+  EXPECT_EQ(runner_.calls, (Calls{kExtModprobe + "nvidia"}));
+
+  fresh_tree();
+  add_connectx_management_port("c1");
+  EXPECT_EQ(configure_with(""), "");
+  EXPECT_EQ(runner_.calls, (Calls{"/sbin/modprobe ib_umad", "/sbin/modprobe mlx5_ib"}));
+}
+
+TEST_F(GpuConfigure, WithTheGpuExtensionTheRunAfterTheFabricStartsItsDaemons) {
+  std::filesystem::remove_all(root_ / "bus");
+  wire::Request request;
+  *request.mutable_config() = parse_cmdline("nvrc.dcgm=on");
+  request.set_stage(wire::STAGE_AFTER_FABRIC);
+  request.mutable_extensions()->add_mounted("gpu");
+  request.mutable_extensions()->set_gpu(true);
+  wire::Detected& detected = *request.mutable_detected();
+  detected.set_mode(wire::MODE_NVSWITCH_NVL4);
+  detected.set_gpus(8);
+  detected.set_rail_policy(wire::RAIL_POLICY_GREEDY);
+  EXPECT_EQ(configure_request(request), "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{kExt + "/bin/nvidia-persistenced --verbose --uvm-persistence-mode",
+                   kExt + "/bin/nv-hostengine --service-account nvidia-dcgm --home-dir /tmp",
+                   kExt + "/bin/dcgm-exporter -r localhost:5555 -f " + kExt +
+                       "/etc/dcgm-exporter/default-counters.csv",
+                   kExtCdi}));
+  EXPECT_EQ(ccinit::testing::paths_not_from(runner_.calls, kExt, kGuestPaths),
+            std::vector<std::string>{});
+}
+
+TEST_F(GpuConfigure, DryRunWithTheGpuExtensionPrintsItsPaths) {
+  gpu_extension_ = true;
+  add_gpus(1);
+  EXPECT_EQ(configure_with("nvrc.dcgm=on", true), "");
+  EXPECT_EQ(infos(),
+            (Calls{"NVIDIA driver, tools and modules from the GPU extension at "
+                   "/run/kata-extensions/gpu",
+                   "found 1 NVIDIA GPU(s), 0 NVSwitch(es), 0 Mellanox SW_MNG function(s): gpu mode",
+                   "would run: " + kExtModprobe + "nvidia NVreg_NvLinkDisable=1",
+                   "would run: " + kExtModprobe + "nvidia-uvm",
+                   "would start: " + kExt +
+                       "/bin/nvidia-persistenced --verbose --uvm-persistence-mode and wait up to "
+                       "600 s for its launcher to exit 0 or 'Local RPC services initialized' in "
+                       "syslog",
+                   "would start: " + kExt +
+                       "/bin/nv-hostengine --service-account nvidia-dcgm --home-dir /tmp",
+                   "would start: " + kExt + "/bin/dcgm-exporter -r localhost:5555 -f " + kExt +
+                       "/etc/dcgm-exporter/default-counters.csv",
+                   "would run: " + kExtCdi}));
   EXPECT_TRUE(runner_.calls.empty());
 }
 

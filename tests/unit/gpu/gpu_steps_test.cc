@@ -11,8 +11,8 @@
 namespace ccinit::gpu {
 namespace {
 
-using ccinit::testing::RecordingReporter;
 using ccinit::testing::FakeRunner;
+using ccinit::testing::RecordingReporter;
 using Calls = std::vector<std::string>;
 
 const char kModprobeOneGpu[] = "/sbin/modprobe nvidia NVreg_NvLinkDisable=1";
@@ -26,9 +26,14 @@ const char kCcStatus[] = "/bin/nvidia-smi conf-compute -f";
 class GpuSteps : public ::testing::Test {
  protected:
   // Runs the steps; returns the error, or "" on success.
-  std::string run(const std::string& cmdline, unsigned gpus, bool cc_guest = false) {
+  std::string run(const std::string& cmdline, unsigned gpus, bool cc_guest = false,
+                  bool gpu_extension = false) {
     try {
-      run_gpu_steps(parse_cmdline(cmdline), GpuPlan{.gpus = gpus, .disable_nvlink = gpus == 1, .confidential_guest = cc_guest},
+      run_gpu_steps(parse_cmdline(cmdline),
+                    GpuPlan{.gpus = gpus,
+                            .disable_nvlink = gpus == 1,
+                            .confidential_guest = cc_guest,
+                            .nvidia_paths = nvidia::NvidiaPaths(gpu_extension)},
                     runner_, reporter_);
     } catch (const std::runtime_error& e) {
       return e.what();
@@ -123,6 +128,70 @@ TEST_F(GpuSteps, ConfidentialGuestWithoutCcCapableGpusIsFatal) {
 TEST_F(GpuSteps, OutsideConfidentialGuestsCcIsNotChecked) {
   EXPECT_EQ(run("", 1, false), "");
   for (const std::string& call : runner_.calls) EXPECT_NE(call, kCcStatus);
+}
+
+// Without the GPU extension every command is the base image's, for one GPU and for eight.
+TEST_F(GpuSteps, WithoutTheGpuExtensionTheBaseImagesToolsRun) {
+  const Calls dcgm = {"/bin/nv-hostengine --service-account nvidia-dcgm --home-dir /tmp",
+                      "/bin/dcgm-exporter -r localhost:5555 -f "
+                      "/etc/dcgm-exporter/default-counters.csv"};
+  EXPECT_EQ(run("nvrc.dcgm=on", 1), "");
+  EXPECT_EQ(runner_.calls, (Calls{kModprobeOneGpu, kUvm, kPersistenced, dcgm[0], dcgm[1], kCdi}));
+  runner_.calls.clear();
+  EXPECT_EQ(run("nvrc.dcgm=on", 8), "");
+  EXPECT_EQ(runner_.calls, (Calls{kModprobe, kUvm, kPersistenced, dcgm[0], dcgm[1], kCdi}));
+  EXPECT_FALSE(reporter_.has_containing("kata-extensions"));
+}
+
+// With the GPU extension the nvidia modules come from its module tree and every tool, the
+// DCGM counters and the CDI hook from its root.
+const char kExtModprobeOneGpu[] =
+    "/sbin/modprobe --dirname /run/kata-extensions/gpu nvidia NVreg_NvLinkDisable=1";
+const char kExtModprobe[] = "/sbin/modprobe --dirname /run/kata-extensions/gpu nvidia";
+const char kExtUvm[] = "/sbin/modprobe --dirname /run/kata-extensions/gpu nvidia-uvm";
+const char kExtPersistenced[] =
+    "/run/kata-extensions/gpu/bin/nvidia-persistenced --verbose --uvm-persistence-mode";
+const char kExtHostengine[] =
+    "/run/kata-extensions/gpu/bin/nv-hostengine --service-account nvidia-dcgm --home-dir /tmp";
+const char kExtExporter[] =
+    "/run/kata-extensions/gpu/bin/dcgm-exporter -r localhost:5555 -f "
+    "/run/kata-extensions/gpu/etc/dcgm-exporter/default-counters.csv";
+const char kExtCdi[] =
+    "/run/kata-extensions/gpu/bin/nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml "
+    "--driver-root=/run/kata-extensions/gpu --dev-root=/ "
+    "--nvidia-cdi-hook-path=/run/kata-extensions/gpu/bin/nvidia-cdi-hook";
+
+TEST_F(GpuSteps, WithTheGpuExtensionOneGpuRunsTheDriverFromIt) {
+  EXPECT_EQ(run("nvrc.dcgm=on", 1, false, true), "");
+  EXPECT_EQ(runner_.calls, (Calls{kExtModprobeOneGpu, kExtUvm, kExtPersistenced, kExtHostengine,
+                                  kExtExporter, kExtCdi}));
+  EXPECT_TRUE(reporter_.has("daemon nvidia-persistenced 100"));
+  EXPECT_TRUE(reporter_.has("daemon dcgm-exporter 102"));
+  EXPECT_EQ(runner_.readiness.pid_file, "/var/run/nvidia-persistenced/nvidia-persistenced.pid")
+      << "what the tools write stays in the guest's /var/run";
+}
+
+TEST_F(GpuSteps, WithTheGpuExtensionEightGpusInACcGuestRunEveryToolFromIt) {
+  const std::string smi = "/run/kata-extensions/gpu/bin/nvidia-smi";
+  runner_.results[smi + " conf-compute -f"] = FakeRunner::exit_status(0, [] {
+    std::string on;
+    for (int i = 0; i < 8; ++i) on += "CC status: ON\n";
+    return on;
+  }());
+  EXPECT_EQ(run("nvrc.dcgm=on nvrc.smi.lgc=300,1980 nvrc.smi.lmc=5001 nvrc.smi.pl=350 "
+                "nvrc.smi.srs=1",
+                8, true, true),
+            "");
+  EXPECT_EQ(runner_.calls,
+            (Calls{kExtModprobe, kExtUvm, kExtPersistenced, smi + " -lmc 5001",
+                   smi + " -lgc 300,1980", smi + " -pl 350", kExtHostengine, kExtExporter, kExtCdi,
+                   smi + " conf-compute -f", smi + " conf-compute -srs 1"}));
+  EXPECT_TRUE(reporter_.has("step check-cc-status done"));
+}
+
+TEST_F(GpuSteps, AFailingToolFromTheExtensionIsNamedByItsPath) {
+  runner_.results[kExtCdi] = FakeRunner::exit_status(1);
+  EXPECT_EQ(run("", 8, false, true), std::string(kExtCdi) + " exited with status 1");
 }
 
 TEST(CheckCcStatus, CountsExactLinesOnly) {
