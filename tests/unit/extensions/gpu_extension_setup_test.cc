@@ -62,7 +62,7 @@ class GpuExtensionSetup : public ::testing::Test {
     prepare_gpu_extension(paths_, system, reporter_);
   }
   std::string ldconfig_text() const {
-    return "run /sbin/ldconfig -X -C /run/ld.so.cache -f /run/ld.so.conf";
+    return "run /sbin/ldconfig -X -C " + paths_.ld_so_cache + " -f " + paths_.ld_so_conf;
   }
 
   TempDir dir_{"gpu-extension-setup"};
