@@ -109,6 +109,11 @@ void scenario(const std::string& tree) {
   check(writable.exited_with(1), "writable extension accepted: " + writable.describe());
   check(contains(writable.out + writable.err, kGpuRoot + " is mounted writable"),
         writable.describe());
+  // A helper run by hand decides by the same rule (its request's extensions.gpu), so it
+  // refuses the same tree rather than take NVIDIA's tools from it.
+  ProgramRun by_hand = run_program({helper_path("gpu-configurator"), "--dry-run", "--cmdline", ""});
+  check(by_hand.exited_with(1), "gpu-configurator accepted it: " + by_hand.describe());
+  check(contains(by_hand.out + by_hand.err, kGpuRoot + " is mounted writable"), by_hand.describe());
 }
 
 TEST(ExtensionsGpuNamespace, BindsFirmwareAndBuildsTheLinkerCacheWithTheRealLdconfigConfined) {
