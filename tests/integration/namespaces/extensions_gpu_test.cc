@@ -2,7 +2,7 @@
 // in a private mount namespace: the real /sbin/ldconfig runs under the helper's inherited
 // seccomp filter, and the binds land on the namespace's /lib/firmware/nvidia and
 // /etc/ld.so.cache, never the host's (tmpfs stand-ins hide the host's /run,
-// /lib/firmware and /var/cache/ldconfig).
+// /lib/firmware and /var/cache).
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -64,10 +64,10 @@ void make_extension(const std::string& tree) {
 
 void scenario(const std::string& tree) {
   sys(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make / private");
-  for (const char* dir : {"/run", "/lib/firmware", "/var/cache/ldconfig"}) {
-    fs::create_directories(dir);
+  // An empty /var/cache: ldconfig then also makes /var/cache/ldconfig for its aux cache,
+  // under the same filter.
+  for (const char* dir : {"/run", "/lib/firmware", "/var/cache"})
     sys(::mount("tmpfs", dir, "tmpfs", 0, "mode=0755"), std::string("tmpfs on ") + dir);
-  }
   fs::create_directories("/lib/firmware/nvidia");  // the base image's empty mount point
   fs::create_directories(kGpuRoot);
   sys(::mount(tree.c_str(), kGpuRoot.c_str(), nullptr, MS_BIND, nullptr), "bind the extension");
@@ -89,6 +89,7 @@ void scenario(const std::string& tree) {
   check((firmware & (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)) ==
             (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC),
         "firmware bind flags " + std::to_string(firmware));
+  check(fs::exists("/var/cache/ldconfig/aux-cache"), "ldconfig wrote no aux cache");
   check(read_file("/run/ld.so.conf") == "include /etc/ld.so.conf.d/*.conf\n" + kLibDir + "\n",
         "ld.so.conf: " + read_file("/run/ld.so.conf"));
   check((mount_flags("/etc/ld.so.cache") & (ST_RDONLY | ST_NOSUID | ST_NODEV)) ==
