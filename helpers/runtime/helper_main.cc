@@ -10,6 +10,7 @@
 #include "common/cmdline_config.h"
 #include "common/detected_mode.h"
 #include "common/file_io.h"
+#include "common/gpu_extension.h"
 #include "common/text_lines.h"
 #include "helpers/runtime/capabilities.h"
 #include "helpers/runtime/confinement_report.h"
@@ -146,6 +147,8 @@ std::string help_text(const HelperSpec& spec) {
          "  --print-bpf      write the raw seccomp BPF program (struct sock_filter[]) to\n"
          "                   stdout, and exit\n"
          "  --help           print this text and exit\n"
+         "The NVIDIA tools are taken from the GPU extension when /run/kata-extensions/gpu is a\n"
+         "read-only mount, as in the boot.\n"
          "Capabilities kept: " +
          caps +
          "\n"
@@ -169,6 +172,9 @@ wire::Request manual_request(const ManualOptions& options) {
   request.set_dry_run(options.dry_run);
   if (options.detected) *request.mutable_detected() = parse_detected(*options.detected);
   if (options.after_fabric) request.set_stage(wire::STAGE_AFTER_FABRIC);
+  // What PID 1 relays from the extensions helper, decided by the same rule, so a tool run by
+  // hand on a live guest takes the same NVIDIA paths as the boot did.
+  request.mutable_extensions()->set_gpu(nvidia::gpu_extension_in_use());
   return request;
 }
 

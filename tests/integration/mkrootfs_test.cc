@@ -75,6 +75,20 @@ TEST_F(Mkrootfs, InstallsAReplacementHelperAndExtraFiles) {
   EXPECT_EQ(read_text(root + "/etc/test/extra.conf"), "hello\n");
 }
 
+TEST_F(Mkrootfs, GpuGuestHasTheBaseImagePartsOfTheGpuExtension) {
+  const std::string root = dir_.path() + "/root", conf = dir_.path() + "/fake.conf";
+  { std::ofstream(conf) << ""; }
+  ProgramRun run = mkrootfs({root, "--bin", bin_dir(), "--fake-nvidia", conf});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The extensions helper runs /sbin/ldconfig and binds over these two.
+  EXPECT_EQ(read_text(root + "/sbin/ldconfig"), read_text("/sbin/ldconfig"));
+  EXPECT_EQ(fs::status(root + "/sbin/ldconfig").permissions() & fs::perms::owner_exec,
+            fs::perms::owner_exec);
+  EXPECT_TRUE(fs::is_regular_file(root + "/etc/ld.so.cache"));
+  EXPECT_TRUE(fs::is_directory(root + "/lib/firmware/nvidia"));
+  EXPECT_TRUE(fs::is_empty(root + "/lib/firmware/nvidia"));
+}
+
 TEST_F(Mkrootfs, InitramfsIsReproducible) {
   ProgramRun first =
       mkrootfs({dir_.path() + "/a", "--bin", bin_dir(), "--cpio", dir_.path() + "/a.cpio.gz"});

@@ -33,11 +33,33 @@ TEST(ExtensionsConfined, DryRunWithAnExtensionSaysItWouldWaitForItsDisk) {
   EXPECT_TRUE(contains(text, "extensions: ok")) << text;
 }
 
+TEST(ExtensionsConfined, DryRunWithTheGpuExtensionShowsItsSystemSteps) {
+  const std::string cmdline = "kata.extension.gpu.verity_params=root_hash=" + std::string(64, 'a') +
+                              ",salt=0011,data_blocks=8,data_block_size=4096,hash_block_size=4096";
+  HelperRun run = run_manual("extensions", {"--dry-run", "--cmdline", cmdline});
+  const std::string text = run.out + run.err;
+  ASSERT_TRUE(run.exited_with(0)) << run.describe() << text;
+  EXPECT_TRUE(contains(text,
+                       "info: would bind /run/kata-extensions/gpu/lib/firmware/nvidia onto "
+                       "/lib/firmware/nvidia if the extension has that directory"))
+      << text;
+  EXPECT_TRUE(contains(text,
+                       "info: would write /run/ld.so.conf (0600): include "
+                       "/etc/ld.so.conf.d/*.conf | /run/kata-extensions/gpu/usr/lib/"))
+      << text;
+  EXPECT_TRUE(
+      contains(text, "info: would run: /sbin/ldconfig -X -C /run/ld.so.cache -f /run/ld.so.conf"))
+      << text;
+  EXPECT_TRUE(contains(text, "step gpu-extension ... done")) << text;
+}
+
 TEST(ExtensionsConfined, DryRunWithoutExtensionsDoesNothing) {
   HelperRun run = run_manual("extensions", {"--dry-run", "--cmdline", ""});
   const std::string text = run.out + run.err;
   ASSERT_TRUE(run.exited_with(0)) << run.describe() << text;
   EXPECT_TRUE(contains(text, "no extension disks: nothing to set up")) << text;
+  EXPECT_TRUE(contains(text, "GPU extension: not in use (nothing at /run/kata-extensions/gpu)"))
+      << text;
 }
 
 }  // namespace
