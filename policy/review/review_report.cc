@@ -22,6 +22,12 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+// The conditions as Markdown: code, or "any arguments".
+std::string conditions_cell(const ReviewRule& r) {
+  const std::string c = conditions_text(r.syscall, r.checks);
+  return c.empty() ? "any arguments" : "`" + c + "`";
+}
+
 std::string conditions_or_any(const ReviewRule& r) {
   const std::string c = conditions_text(r.syscall, r.checks);
   return c.empty() ? "any arguments" : c;
@@ -204,7 +210,7 @@ std::string explain(const HelperPolicy& policy, const TableHelper* row, Format f
     out << "| syscall | conditions | risk | source | justification |\n";
     out << "| --- | --- | --- | --- | --- |\n";
     for (const ReviewRule& r : policy.rules)
-      out << "| `" << r.syscall << "` | " << cell(conditions_or_any(r)) << " | "
+      out << "| `" << r.syscall << "` | " << cell(conditions_cell(r)) << " | "
           << risk_name(risk_of(r)) << " | " << r.where() << " | " << cell(r.reason()) << " |\n";
     out << "\n";
     return out.str();
