@@ -14,12 +14,12 @@
 #include "common/sys_error.h"
 #include "common/text_lines.h"
 #include "common/unique_fd.h"
-#include "helpers/mounter/mount_point.h"
+#include "common/mount_point.h"
 
 namespace ccinit::mounter {
 
 bool LinuxMountSystem::is_mount_point(const std::string& path) {
-  return mounter::is_mount_point(path);
+  return ccinit::is_mount_point(path);
 }
 
 bool LinuxMountSystem::exists(const std::string& path) {

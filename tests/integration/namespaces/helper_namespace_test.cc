@@ -20,7 +20,7 @@
 
 #include "common/file_io.h"
 #include "common/pipe.h"
-#include "helpers/mounter/mount_point.h"
+#include "common/mount_point.h"
 #include "tests/testlib/skip_or_fail.h"
 #include "tests/testlib/temp_dir.h"
 #include "tests/testlib/text.h"
@@ -108,7 +108,7 @@ void scenario(const std::string& root) {
         "unexpected end of the first mounter run: " + first.describe());
   for (const char* target :
        {"/proc", "/sys", "/dev", "/run", "/tmp", "/dev/pts", "/dev/shm", "/sys/fs/cgroup"})
-    check(mounter::is_mount_point(target), std::string(target) + " is not mounted");
+    check(ccinit::is_mount_point(target), std::string(target) + " is not mounted");
   check(contains(first.out, kProcBeforeMounter ? "mounter: info: created directory /sys\n"
                                                : "mounter: info: created directory /proc\n"),
         first.out);
@@ -116,7 +116,7 @@ void scenario(const std::string& root) {
                  "mounter: info: mounted devpts on /dev/pts "
                  "(nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5)\n"),
         first.out);
-  check(mounter::path_exists("/dev/ptmx"), "/dev/ptmx missing");
+  check(ccinit::path_exists("/dev/ptmx"), "/dev/ptmx missing");
   check(loopback_up(), "lo is not up");
   check(contains(first.out, "mounter: step loopback-up ... done\n"), first.out);
   if (!kProcBeforeMounter)
@@ -148,7 +148,7 @@ void scenario(const std::string& root) {
   check(contains(second.out, "mounter: info: created directory /dev/pts\n"), second.out);
   check(contains(second.out, "mounter: info: created symlink /dev/ptmx -> pts/ptmx\n"), second.out);
   check(fs::read_symlink("/dev/ptmx") == "pts/ptmx", "/dev/ptmx is not a link to pts/ptmx");
-  check(mounter::is_mount_point("/dev/pts") && mounter::is_mount_point("/dev/shm"),
+  check(ccinit::is_mount_point("/dev/pts") && ccinit::is_mount_point("/dev/shm"),
         "/dev/pts or /dev/shm not mounted on the tmpfs /dev");
   check(contains(second.out, "mounter: debug: confinement: Seccomp=2 NoNewPrivs=1 "), second.out);
   for (const char* knob : {"rmem_default", "wmem_default", "rmem_max", "wmem_max"})
@@ -162,8 +162,8 @@ void scenario(const std::string& root) {
   check(kernel_fs.f_type == TMPFS_MAGIC, "refusing to run lockdown against real kernel knobs");
   write_text("/proc/sys/kernel/modules_disabled", "0\n");
   write_text("/proc/sys/kernel/kexec_load_disabled", "0\n");
-  const bool has_modules = mounter::path_exists("/proc/modules");
-  const bool has_kexec = mounter::path_exists("/sys/kernel/kexec_loaded");
+  const bool has_modules = ccinit::path_exists("/proc/modules");
+  const bool has_kexec = ccinit::path_exists("/sys/kernel/kexec_loaded");
   ProgramRun lockdown = run_in_root("lockdown");
   check(lockdown.exited_with(0), "lockdown: " + lockdown.describe());
   check(read_text("/proc/sys/kernel/modules_disabled") == "1\n", "modules_disabled not 1");

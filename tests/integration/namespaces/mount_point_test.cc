@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers/mounter/mount_point.h"
+#include "common/mount_point.h"
 #include "tests/testlib/skip_or_fail.h"
 #include "tests/testlib/temp_dir.h"
 

@@ -8,7 +8,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "helpers/mounter/mount_point.h"
+#include "common/mount_point.h"
 #include "tests/unit/helpers/recording_reporter.h"
 
 namespace ccinit::mounter {

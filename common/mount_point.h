@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace ccinit::mounter {
+namespace ccinit {
 
 // Whether path is the root of a mount, asked with statx (STATX_ATTR_MOUNT_ROOT) because the
 // mounter runs before /proc (and so /proc/self/mountinfo) exists. Kernels older than 5.8
@@ -14,4 +14,4 @@ bool is_mount_point(const std::string& path);
 // other than ENOENT/ENOTDIR.
 bool path_exists(const std::string& path);
 
-}  // namespace ccinit::mounter
+}  // namespace ccinit

@@ -1,4 +1,4 @@
-#include "helpers/mounter/mount_point.h"
+#include "common/mount_point.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 
 #include "common/sys_error.h"
 
-namespace ccinit::mounter {
+namespace ccinit {
 
 namespace {
 
@@ -36,4 +36,4 @@ bool path_exists(const std::string& path) {
   throw SysError("statx " + path);
 }
 
-}  // namespace ccinit::mounter
+}  // namespace ccinit
