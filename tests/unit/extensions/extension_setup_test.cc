@@ -325,6 +325,20 @@ TEST_F(ExtensionSetup, FailedMountRemovesTheNodeThenTheDevice) {
                        "unlink /dev/mapper/extension-gpu", "dm remove extension-gpu"}));
 }
 
+// dm-verity checks the root hash only when a block is read: a wrong root hash (or a corrupt
+// image) loads and resumes, and the mount's first read fails with EIO. The reason says so.
+TEST_F(ExtensionSetup, MountFailingWithEioSaysTheImageDoesNotMatchItsRootHash) {
+  kernel_has_everything();
+  add_extension_disk("vdb", "gpu");
+  log_.fail_errno["mount /dev/mapper/extension-gpu /run/kata-extensions/gpu"] = EIO;
+  EXPECT_EQ(error({params("gpu", kGpuHash)}),
+            "extension gpu: mount /dev/mapper/extension-gpu /run/kata-extensions/gpu: "
+            "Input/output error (dm-verity refused the image's first blocks: it does not match "
+            "the root hash of its verity_params, or the disk is corrupt)");
+  const Ops tail(log_.ops.end() - 2, log_.ops.end());
+  EXPECT_EQ(tail, (Ops{"unlink /dev/mapper/extension-gpu", "dm remove extension-gpu"}));
+}
+
 // A stale /dev/mapper/extension-gpu that is not the created device is refused by the real
 // node maker (no root needed: mknod finds the name taken first); it is not ours to remove.
 TEST_F(ExtensionSetup, StaleWrongNodeIsRefusedAndTheDeviceRemoved) {
