@@ -139,6 +139,10 @@ void set_up_extensions(const std::vector<wire::ExtensionVerity>& params,
   std::sort(ready.begin(), ready.end(), [](const MatchedExtension& a, const MatchedExtension& b) {
     return a.params.name() < b.params.name();
   });
+  // When an extension fails, those before it stay mounted (verified, read-only): PID 1
+  // powers off on the failure with nothing run in between, so the mounts serve no one.
+  // Undoing them would need umount2, which the policy keeps from a helper that holds
+  // CAP_SYS_ADMIN in PID 1's mount namespace (it could unmount anything not busy).
   for (const MatchedExtension& extension : ready) {
     const std::string& name = extension.params.name();
     helper::StepScope step(reporter, "extension-" + name);
