@@ -204,6 +204,24 @@ TEST_F(ExtensionSetup, WithoutExtensionsAMissingDiskDriverIsOnlyAWarning) {
   EXPECT_TRUE(reporter_.has("step load-modules done"));
 }
 
+// The same when there is no modprobe to run at all (a guest without kmod, on a kernel with
+// virtio_blk as a module): every boot runs the helper, and one without extensions goes on.
+TEST_F(ExtensionSetup, WithoutExtensionsAMissingModprobeIsOnlyAWarning) {
+  log_.fail["run /sbin/modprobe virtio_blk"] = "run /sbin/modprobe: No such file or directory";
+  set_up({});
+  EXPECT_TRUE(
+      reporter_.has("warn: run /sbin/modprobe: No such file or directory: no virtio disk can "
+                    "appear, so there is no extension disk to refuse"));
+  EXPECT_TRUE(reporter_.has("step load-modules done"));
+}
+
+// With extensions it fails the boot, naming them.
+TEST_F(ExtensionSetup, MissingModprobeNamesTheExtensions) {
+  log_.fail["run /sbin/modprobe virtio_blk"] = "run /sbin/modprobe: No such file or directory";
+  EXPECT_EQ(error({params("gpu", kGpuHash)}),
+            "run /sbin/modprobe: No such file or directory (setting up extension gpu)");
+}
+
 TEST_F(ExtensionSetup, FailedModprobeNamesModuleAndExtensions) {
   runner_.results["/sbin/modprobe dm_verity"] = ccinit::testing::FakeRunner::exit_status(1);
   add_extension_disk("vdb", "gpu");
