@@ -1,8 +1,11 @@
 #include "helpers/extensions/extension_mount.h"
 
+#include <cerrno>
 #include <string>
 
+#include "common/sys_error.h"
 #include "helpers/extensions/dm_request.h"
+#include "helpers/extensions/extension_error.h"
 #include "helpers/extensions/verity_table.h"
 
 namespace ccinit::extensions {
@@ -60,7 +63,16 @@ void mount_extension(const MatchedExtension& extension, const ExtensionPaths& pa
   nodes.make_directory(paths.mount_root());
   const std::string mount_point = paths.mount_point(name);
   nodes.make_directory(mount_point);
-  mounter.mount(node, mount_point);
+  try {
+    mounter.mount(node, mount_point);
+  } catch (const SysError& e) {
+    // The mount is the first read of the verified device; the kernel logs which block
+    // failed, the reason line says what that means.
+    if (e.code() != EIO) throw;
+    throw ExtensionError(std::string(e.what()) +
+                         " (dm-verity refused the image's first blocks: it does not match the "
+                         "root hash of its verity_params, or the disk is corrupt)");
+  }
   node_made.keep();
   created.keep();
 }

@@ -40,9 +40,16 @@ void load_modules(const std::vector<wire::ExtensionVerity>& params, const Extens
   }
   for (const std::string& module : modules) {
     const tools::Command modprobe{kModprobe, {module}};
-    const tools::ToolResult result = runner.run(modprobe, false);
-    if (result.ok()) continue;
-    const std::string failure = modprobe.text() + " " + describe_wait_status(result.wait_status);
+    std::string failure;
+    try {
+      const tools::ToolResult result = runner.run(modprobe, false);
+      if (result.ok()) continue;
+      failure = modprobe.text() + " " + describe_wait_status(result.wait_status);
+    } catch (const std::exception& e) {
+      // No modprobe to run (a guest without kmod): with extensions, the caller names them.
+      if (!params.empty()) throw;
+      failure = e.what();
+    }
     // Without extensions the driver only serves the check for disks that must not be there:
     // a kernel that cannot load it shows no virtio disk at all, so none can go unverified.
     if (params.empty()) {
@@ -139,6 +146,10 @@ void set_up_extensions(const std::vector<wire::ExtensionVerity>& params,
   std::sort(ready.begin(), ready.end(), [](const MatchedExtension& a, const MatchedExtension& b) {
     return a.params.name() < b.params.name();
   });
+  // When an extension fails, those before it stay mounted (verified, read-only): PID 1
+  // powers off on the failure with nothing run in between, so the mounts serve no one.
+  // Undoing them would need umount2, which the policy keeps from a helper that holds
+  // CAP_SYS_ADMIN in PID 1's mount namespace (it could unmount anything not busy).
   for (const MatchedExtension& extension : ready) {
     const std::string& name = extension.params.name();
     helper::StepScope step(reporter, "extension-" + name);

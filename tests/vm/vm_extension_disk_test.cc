@@ -3,9 +3,11 @@
 // serial extension-<name>, its params on the command line), and the modules overlay loads
 // what the extensions helper will load, with what they need, on Debian's kernel.
 //
-// Today's boot loads no module, and lockdown then disables module loading, so these boots
-// use the do-nothing stand-in for lockdown (test.bad_helper=ok) and let the stand-in agent run
-// the real modprobe; the kernel's own lines show the disk and its partitions.
+// The stand-in agent runs the real modprobe here, after lockdown would have disabled module
+// loading, so these boots use the do-nothing stand-in for lockdown (test.bad_helper=ok); the
+// kernel's own lines show the disk and its partitions. The extension is not named gpu: PID 1
+// expects the GPU extension's helper to report it in use, which nvrc.mode=cpu does not.
+// vm_extension_boot_test.cc boots the extensions helper itself with these disks.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -29,9 +31,9 @@ class VmExtensionDiskTest : public ::testing::Test {
 };
 
 TEST_F(VmExtensionDiskTest, GuestKernelSeesTheExtensionDiskWithItsTwoPartitions) {
-  ExtensionDisk gpu = make_extension_image("gpu", dir_.path());
+  ExtensionDisk tools = make_extension_image("tools", dir_.path());
   VmBoot boot = boot_vm(std::string(kWithoutLockdown) + "test.agent.action=modprobe:virtio_blk",
-                        VmOptions().bad_helper().modules().extension(gpu));
+                        VmOptions().bad_helper().modules().extension(tools));
   ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
   // modprobe resolved virtio_blk's dependencies from the overlay's modules.dep, and the
   // softdep brought virtio_pci, which binds the PCI function to the virtio bus.
@@ -42,17 +44,19 @@ TEST_F(VmExtensionDiskTest, GuestKernelSeesTheExtensionDiskWithItsTwoPartitions)
   EXPECT_TRUE(boot.has_line_containing("virtio_blk virtio0: [vda] ")) << boot.describe();
   // The params reached the kernel command line as Kata puts them there.
   EXPECT_EQ(boot.lines_containing("Command line: ").size(), 1u) << boot.describe();
-  EXPECT_THAT(boot.lines_containing("Command line: ").at(0), ::testing::HasSubstr(gpu.params));
+  EXPECT_THAT(boot.lines_containing("Command line: ").at(0), ::testing::HasSubstr(tools.params));
 }
 
 TEST_F(VmExtensionDiskTest, TheDiskIsAVirtioBlockPciFunctionEvenWithoutItsDriver) {
-  // The shipped image with lockdown: no module loads, yet the PCI function is listed.
-  // QEMU gives the first -device the first free slot of the `pc` machine with -nodefaults.
-  ExtensionDisk gpu = make_extension_image("gpu", dir_.path());
+  // The shipped image without the modules overlay: no module loads (the extensions helper
+  // only warns that virtio_blk cannot load, since no params ask for an extension), yet the
+  // PCI function is listed. QEMU gives the first -device the first free slot of the `pc`
+  // machine with -nodefaults.
+  ExtensionDisk tools = make_extension_image("tools", dir_.path());
   const std::string pci = "/sys/bus/pci/devices/0000:00:02.0/";
   VmBoot boot =
       boot_vm("nvrc.mode=cpu test.agent.action=cat:" + pci + "vendor+cat:" + pci + "device+exit:0",
-              VmOptions().extension(gpu));
+              VmOptions().disk(tools.image, "extension-tools"));
   ASSERT_EQ(boot.exit_code, kPoweredOffClean) << boot.describe();
   const long vendor = boot.index_of("FILE-BEGIN " + pci + "vendor");
   const long device = boot.index_of("FILE-BEGIN " + pci + "device");

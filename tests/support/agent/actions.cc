@@ -241,8 +241,11 @@ void write_stdout(std::string_view text) {
 }
 
 // cat:PATH prints the file between `FILE-BEGIN PATH` and `FILE-END PATH` lines, inside the
-// report (a missing file: `cat_missing=PATH`). The tests read what the fake NVIDIA tools
-// recorded in the guest's /run this way, since /run vanishes with the guest.
+// report (a missing file: `cat_missing=PATH: ENOENT`). The tests read what the fake NVIDIA
+// tools recorded in the guest's /run this way, since /run vanishes with the guest, and what
+// an extension image holds. A failed read prints none of the file, only
+// `cat_error=PATH: EIO (Input/output error)`: a dm-verity device refuses a corrupt block with
+// EIO, and the test must see that the agent got the error and no data.
 void print_file(std::string_view path) {
   const std::string name(path);
   UniqueFd fd(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
@@ -255,7 +258,12 @@ void print_file(std::string_view path) {
   for (;;) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0) {
+      const int err = errno;
+      report("cat_error", name + ": " + errno_name(err) + " (" + ::strerror(err) + ")");
+      return;
+    }
+    if (n == 0) break;
     text.append(buf, static_cast<std::size_t>(n));
   }
   if (text.back() != '\n') text += '\n';

@@ -204,6 +204,24 @@ TEST_F(ExtensionSetup, WithoutExtensionsAMissingDiskDriverIsOnlyAWarning) {
   EXPECT_TRUE(reporter_.has("step load-modules done"));
 }
 
+// The same when there is no modprobe to run at all (a guest without kmod, on a kernel with
+// virtio_blk as a module): every boot runs the helper, and one without extensions goes on.
+TEST_F(ExtensionSetup, WithoutExtensionsAMissingModprobeIsOnlyAWarning) {
+  log_.fail["run /sbin/modprobe virtio_blk"] = "run /sbin/modprobe: No such file or directory";
+  set_up({});
+  EXPECT_TRUE(
+      reporter_.has("warn: run /sbin/modprobe: No such file or directory: no virtio disk can "
+                    "appear, so there is no extension disk to refuse"));
+  EXPECT_TRUE(reporter_.has("step load-modules done"));
+}
+
+// With extensions it fails the boot, naming them.
+TEST_F(ExtensionSetup, MissingModprobeNamesTheExtensions) {
+  log_.fail["run /sbin/modprobe virtio_blk"] = "run /sbin/modprobe: No such file or directory";
+  EXPECT_EQ(error({params("gpu", kGpuHash)}),
+            "run /sbin/modprobe: No such file or directory (setting up extension gpu)");
+}
+
 TEST_F(ExtensionSetup, FailedModprobeNamesModuleAndExtensions) {
   runner_.results["/sbin/modprobe dm_verity"] = ccinit::testing::FakeRunner::exit_status(1);
   add_extension_disk("vdb", "gpu");
@@ -323,6 +341,20 @@ TEST_F(ExtensionSetup, FailedMountRemovesTheNodeThenTheDevice) {
   const Ops tail(log_.ops.end() - 3, log_.ops.end());
   EXPECT_EQ(tail, (Ops{"mount /dev/mapper/extension-gpu /run/kata-extensions/gpu",
                        "unlink /dev/mapper/extension-gpu", "dm remove extension-gpu"}));
+}
+
+// dm-verity checks the root hash only when a block is read: a wrong root hash (or a corrupt
+// image) loads and resumes, and the mount's first read fails with EIO. The reason says so.
+TEST_F(ExtensionSetup, MountFailingWithEioSaysTheImageDoesNotMatchItsRootHash) {
+  kernel_has_everything();
+  add_extension_disk("vdb", "gpu");
+  log_.fail_errno["mount /dev/mapper/extension-gpu /run/kata-extensions/gpu"] = EIO;
+  EXPECT_EQ(error({params("gpu", kGpuHash)}),
+            "extension gpu: mount /dev/mapper/extension-gpu /run/kata-extensions/gpu: "
+            "Input/output error (dm-verity refused the image's first blocks: it does not match "
+            "the root hash of its verity_params, or the disk is corrupt)");
+  const Ops tail(log_.ops.end() - 2, log_.ops.end());
+  EXPECT_EQ(tail, (Ops{"unlink /dev/mapper/extension-gpu", "dm remove extension-gpu"}));
 }
 
 // A stale /dev/mapper/extension-gpu that is not the created device is refused by the real

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/sys_error.h"
 #include "helpers/extensions/block_events.h"
 #include "helpers/extensions/device_mapper.h"
 #include "helpers/extensions/device_nodes.h"
@@ -23,6 +24,7 @@ struct OperationLog {
   std::string root;  // cut from the front of recorded paths
   std::vector<std::string> ops;
   std::map<std::string, std::string> fail;
+  std::map<std::string, int> fail_errno;  // throws SysError(op, errno) instead
 
   std::string path(const std::string& p) const {
     return p.starts_with(root) ? p.substr(root.size()) : p;
@@ -30,6 +32,7 @@ struct OperationLog {
   void record(const std::string& op) {
     ops.push_back(op);
     if (auto it = fail.find(op); it != fail.end()) throw std::runtime_error(it->second);
+    if (auto it = fail_errno.find(op); it != fail_errno.end()) throw SysError(op, it->second);
   }
 };
 
