@@ -87,20 +87,6 @@ TEST_F(GpuBootTest, ToolsGetAPlainEnvironment) {
   EXPECT_EQ(boot.agent_file(env), "PATH=/usr/sbin:/usr/bin:/sbin:/bin\n") << boot.describe();
 }
 
-// The commands gpu-configurator ran or started, in its order, from its debug log. Daemons
-// are not waited for, so calls.log may list one after a later step: the tool records itself
-// when it gets to run.
-std::vector<std::string> spawn_order(const Boot& boot) {
-  std::vector<std::string> commands;
-  for (const std::string& line : boot.kmsg_lines()) {
-    for (const std::string prefix :
-         {"<7>ccinit: gpu-configurator: running ", "<7>ccinit: gpu-configurator: starting "}) {
-      if (line.starts_with(prefix)) commands.push_back(line.substr(prefix.size()));
-    }
-  }
-  return commands;
-}
-
 TEST_F(GpuBootTest, DcgmStartsHostengineAndAnExporterUsingIt) {
   GpuGuest guest("1gpu", "");
   Boot boot = guest.boot("nvrc.log=debug nvrc.dcgm=on " + kShowCalls);
@@ -108,7 +94,7 @@ TEST_F(GpuBootTest, DcgmStartsHostengineAndAnExporterUsingIt) {
   const std::string hostengine = "nv-hostengine --service-account nvidia-dcgm --home-dir /tmp";
   const std::string exporter =
       "dcgm-exporter -r localhost:5555 -f /etc/dcgm-exporter/default-counters.csv";
-  EXPECT_EQ(spawn_order(boot),
+  EXPECT_EQ(spawned_commands(boot),
             (Calls{"/sbin/" + kModprobeOneGpu, "/sbin/" + kModprobeUvm, "/bin/" + kPersistenced,
                    "/bin/" + hostengine, "/bin/" + exporter, "/bin/" + kCtk}))
       << boot.describe();
@@ -221,17 +207,17 @@ TEST_P(GpuTopologyRefusalTest, IsRefusedWithAClearErrorAndNothingRuns) {
   EXPECT_EQ(guest.calls(), Calls{}) << boot.describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    FabricAndOddTopologies, GpuTopologyRefusalTest,
-    // Fabric topologies boot (boot_fabric_mode_test.cc); NVSwitches and SW_MNG functions at
-    // once match no HGX board.
-    ::testing::Values(Refusal{"8gpu-4nvswitch-4swmng",
-                              {"mixed NVLink fabric", "8 NVIDIA GPU(s), 4 NVSwitch(es)"}}),
-    [](const auto& info) {
-      std::string name = info.param.topology;
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(FabricAndOddTopologies, GpuTopologyRefusalTest,
+                         // Fabric topologies boot (boot_fabric_mode_test.cc); NVSwitches and SW_MNG
+                         // functions at once match no HGX board.
+                         ::testing::Values(Refusal{
+                             "8gpu-4nvswitch-4swmng",
+                             {"mixed NVLink fabric", "8 NVIDIA GPU(s), 4 NVSwitch(es)"}}),
+                         [](const auto& info) {
+                           std::string name = info.param.topology;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 TEST_F(GpuBootTest, ExplicitGpuModeWithoutGpusPowersOff) {
   GpuGuest guest("cpu", "");

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/gpu_extension.h"
+
 namespace ccinit::itest {
 
 namespace fs = std::filesystem;
@@ -23,6 +25,17 @@ void make_fake_infiniband_tree(const std::string& topology, const std::string& d
   ProgramRun run = run_program({make_fake_sysfs_path(), "--infiniband", topology, dir});
   if (run.exit_code != 0)
     throw std::runtime_error("make-fake-sysfs --infiniband " + topology + " failed: " + run.err);
+}
+
+std::vector<std::string> spawned_commands(const Boot& boot, const std::string& helper) {
+  std::vector<std::string> commands;
+  for (const std::string& line : boot.kmsg_lines()) {
+    for (const std::string verb : {"running ", "starting "}) {
+      const std::string prefix = "<7>ccinit: " + helper + ": " + verb;
+      if (line.starts_with(prefix)) commands.push_back(line.substr(prefix.size()));
+    }
+  }
+  return commands;
 }
 
 GpuGuest::GpuGuest(const std::string& topology, const std::string& fake_config,
@@ -52,6 +65,8 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
       "--sysctl-dir",         stand_ins, "--timeout", timeout,     "--pci-devices", tree_};
   if (!cc_guest_.empty()) argv.insert(argv.end(), {"--cc-guest", cc_guest_});
   if (!ib_tree_.empty()) argv.insert(argv.end(), {"--infiniband", ib_tree_});
+  if (!gpu_extension_image_.empty())
+    argv.insert(argv.end(), {"--gpu-extension", gpu_extension_image_});
   ProgramRun run = run_program(argv);
   Boot boot;
   boot.exit_code = run.exit_code;
@@ -59,6 +74,30 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
   boot.err = std::move(run.err);
   boot.read_kmsg(kmsg);
   return boot;
+}
+
+std::string GpuGuest::move_nvidia_into_gpu_extension() {
+  const fs::path tree = scratch_.path() + "/gpu-extension", base = root();
+  fs::create_directories(tree / "bin");
+  for (const char* tool : {"nvidia-smi", "nvidia-persistenced", "nv-hostengine", "dcgm-exporter",
+                           "nvidia-ctk", "nv-fabricmanager", "nvlsm"})
+    fs::rename(base / "bin" / tool, tree / "bin" / tool);
+  fs::create_directories(tree / "usr/share");
+  fs::rename(base / "usr/share/nvidia", tree / "usr/share/nvidia");
+  fs::create_directories(tree / "lib/firmware/nvidia");
+  scratch_.write(fs::path("gpu-extension/lib/firmware/nvidia") / kFirmwareFile, kFirmwareText);
+  fs::create_directories(tree / "etc/dcgm-exporter");
+  scratch_.write("gpu-extension/etc/dcgm-exporter/default-counters.csv",
+                 "DCGM_FI_DEV_GPU_TEMP, gauge, GPU temperature (in C).\n");
+  const fs::path lib_dir = tree / "usr/lib" / nvidia::kLibTriplet;
+  fs::create_directories(lib_dir);
+  fs::copy_file(fs::canonical("/lib/" + std::string(nvidia::kLibTriplet) + "/libz.so.1"),
+                lib_dir / "libz.so.1");
+  gpu_extension_image_ = scratch_.path() + "/gpu-extension.erofs";
+  ProgramRun run = run_program(
+      {"/usr/bin/mkfs.erofs", "--quiet", "--all-root", gpu_extension_image_, tree.string()});
+  if (run.exit_code != 0) throw std::runtime_error("mkfs.erofs failed: " + run.err);
+  return gpu_extension_image_;
 }
 
 std::optional<std::string> GpuGuest::kept_file(const std::string& name) const {

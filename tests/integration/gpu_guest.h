@@ -18,6 +18,12 @@ void make_fake_pci_tree(const std::string& topology, const std::string& dir);
 // Writes the /sys/class/infiniband of `topology` (make-fake-sysfs --infiniband) to a new `dir`.
 void make_fake_infiniband_tree(const std::string& topology, const std::string& dir);
 
+// The commands `helper` ran or started, in its order, with their full paths, from its debug
+// log (nvrc.log=debug). Daemons are not waited for, so the fake tools' calls.log may list
+// one after a later step: a tool records itself when it gets to run.
+std::vector<std::string> spawned_commands(const Boot& boot,
+                                          const std::string& helper = "gpu-configurator");
+
 // Whether the guest gets a /sys/class/infiniband (as after modprobe mlx5_ib), or none.
 enum class Infiniband { kNone, kFromTopology };
 
@@ -27,6 +33,16 @@ class GpuGuest {
   GpuGuest(const std::string& topology, const std::string& fake_config,
            const std::string& cc_guest = "", Infiniband infiniband = Infiniband::kNone);
   Boot boot(const std::string& cmdline, double timeout_s = 60) const;
+  // Makes this guest's NVIDIA side a GPU extension, as Kata's composable images ship it: the
+  // NVIDIA tools and the fabric daemons' stock files move from the base root into an EROFS
+  // image (bin/, usr/share/nvidia/), which also holds kFirmwareFile, the counters file
+  // dcgm-exporter reads, and a real shared library (libz.so.1) under usr/lib/<triplet>. The
+  // base keeps /sbin/modprobe (the fake), /sbin/ldconfig, an empty /etc/ld.so.cache and
+  // /lib/firmware/nvidia. Every later boot mounts it at /run/kata-extensions/gpu (ns-boot
+  // --gpu-extension). Returns the image's path.
+  std::string move_nvidia_into_gpu_extension();
+  static constexpr char kFirmwareFile[] = "gsp_ga10x.bin";
+  static constexpr char kFirmwareText[] = "fake GSP firmware for the GPU extension test\n";
   const std::string& root() const { return guest_->root(); }
   const std::string& pci_tree() const { return tree_; }
   // The fake /sys/class/infiniband, or "" without one.
@@ -43,6 +59,7 @@ class GpuGuest {
   std::string tree_;
   std::string ib_tree_;
   std::string cc_guest_;
+  std::string gpu_extension_image_;
   std::optional<Guest> guest_;
 };
 

@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/loop.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -175,6 +178,29 @@ void set_up_cc_guest_device(const std::string& root, const std::string& cc_guest
   do_mount("/dev/null", node, nullptr, MS_BIND);
 }
 
+// The GPU extension as the extensions helper leaves it: EROFS, read-only, nosuid, nodev (not
+// noexec: it ships the NVIDIA tools), at /run/kata-extensions/gpu. The loop device is
+// read-only and detaches itself when the namespace's mount goes away.
+void set_up_gpu_extension(const std::string& root, const std::string& image) {
+  const std::string run = root + "/run", target = run + "/kata-extensions/gpu";
+  do_mount("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+  std::filesystem::create_directories(target);
+  UniqueFd control(::open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  if (!control) throw SysError("open /dev/loop-control");
+  const int number = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
+  if (number < 0) throw SysError("LOOP_CTL_GET_FREE");
+  const std::string device = "/dev/loop" + std::to_string(number);
+  UniqueFd loop(::open(device.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!loop) throw SysError("open " + device);
+  UniqueFd backing(::open(image.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!backing) throw SysError("open --gpu-extension " + image);
+  loop_config config{};
+  config.fd = static_cast<__u32>(backing.get());
+  config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+  if (::ioctl(loop.get(), LOOP_CONFIGURE, &config) != 0) throw SysError("LOOP_CONFIGURE " + device);
+  do_mount(device, target, "erofs", MS_RDONLY | MS_NOSUID | MS_NODEV);
+}
+
 // What the kernel gives init: default dispositions, nothing blocked.
 void reset_signals() {
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -211,6 +237,8 @@ void boot_guest(const Options& options) {
                  options.pci_devices.empty() ? "" : real_path(options.pci_devices, "--pci-devices"),
                  options.infiniband.empty() ? "" : real_path(options.infiniband, "--infiniband"));
     if (!options.cc_guest.empty()) set_up_cc_guest_device(root, options.cc_guest);
+    if (!options.gpu_extension.empty())
+      set_up_gpu_extension(root, real_path(options.gpu_extension, "--gpu-extension"));
 
     reset_signals();
     if (::dup2(null_fd.get(), STDIN_FILENO) < 0) throw SysError("dup2 stdin");

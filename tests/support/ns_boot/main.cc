@@ -3,12 +3,14 @@
 //
 //   ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]
 //           [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]
-//           [--sigterm-after S]
+//           [--gpu-extension EROFS-IMAGE] [--sigterm-after S]
 //
 // --pci-devices mounts sysfs on ROOT/sys and binds DIR (a fake PCI tree, see
 // tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --infiniband likewise
 // binds DIR (make-fake-sysfs --infiniband) over ROOT/sys/class/infiniband; --cc-guest creates
 // /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has;
+// --gpu-extension mounts an EROFS image read-only (a loop device) at
+// ROOT/run/kata-extensions/gpu, on a tmpfs ROOT/run;
 // --sigterm-after sends SIGTERM to the guest's PID 1 S seconds after it started.
 //
 // Exit status: 130 when the guest's PID 1 died of SIGINT (what reboot(RB_POWER_OFF) does to

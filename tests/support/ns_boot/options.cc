@@ -26,7 +26,8 @@ Options parse_options(const std::vector<std::string>& args) {
                                                       {"--sysctl-dir", &options.sysctl_dir},
                                                       {"--pci-devices", &options.pci_devices},
                                                       {"--infiniband", &options.infiniband},
-                                                      {"--cc-guest", &options.cc_guest}};
+                                                      {"--cc-guest", &options.cc_guest},
+                                                      {"--gpu-extension", &options.gpu_extension}};
   bool cmdline_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -47,7 +48,8 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!options.cc_guest.empty() && options.cc_guest != "tdx" && options.cc_guest != "sev-snp")
     throw UsageError("--cc-guest " + options.cc_guest + ": expected tdx or sev-snp");
   for (const auto& [name, value] : text_options) {
-    if (name == "--pci-devices" || name == "--infiniband" || name == "--cc-guest")
+    if (name == "--pci-devices" || name == "--infiniband" || name == "--cc-guest" ||
+        name == "--gpu-extension")
       continue;  // optional
     if (name == "--cmdline" ? !cmdline_given : value->empty())
       throw UsageError(name + " is required");

@@ -23,6 +23,11 @@ struct Options {
   // Tests of NVLink 5 fabrics: a fake /sys/class/infiniband (tests/support/fake_sysfs
   // --infiniband) bound over the guest's, as --pci-devices binds the PCI tree.
   std::string infiniband;
+  // Tests of the GPU extension: an EROFS image (mkfs.erofs) mounted read-only through a loop
+  // device at the guest's /run/kata-extensions/gpu, on a tmpfs /run that PID 1's mounter then
+  // finds mounted. It stands in for what the extensions helper mounts from a dm-verity disk,
+  // which this machine's kernel cannot make; the VM tests prove that part.
+  std::string gpu_extension;
 };
 
 class UsageError : public std::runtime_error {
@@ -36,6 +41,6 @@ Options parse_options(const std::vector<std::string>& args);
 inline constexpr const char* kUsage =
     "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]\n"
     "               [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]\n"
-    "               [--sigterm-after S]";
+    "               [--gpu-extension EROFS-IMAGE] [--sigterm-after S]";
 
 }  // namespace ccinit::ns_boot
