@@ -17,6 +17,7 @@
 #include "common/file_io.h"
 #include "common/gpu_extension.h"
 #include "common/pipe.h"
+#include "tests/testlib/namespace_child.h"
 #include "tests/testlib/skip_or_fail.h"
 #include "tests/testlib/temp_dir.h"
 #include "tests/unit/helpers/helper_process.h"
@@ -25,18 +26,6 @@ namespace ccinit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct ChildFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(bool ok, const std::string& what) {
-  if (!ok) throw ChildFailure(what);
-}
-
-void sys(int rc, const std::string& what) {
-  if (rc != 0) throw ChildFailure(what + ": " + std::strerror(errno));
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -123,26 +112,8 @@ TEST(ExtensionsGpuNamespace, BindsFirmwareAndBuildsTheLinkerCacheWithTheRealLdco
     CCINIT_SKIP_OR_FAIL("needs /sbin/ldconfig and /lib/firmware on the host");
   const TempDir tree_dir("extensions_gpu_test");
   make_extension(tree_dir.path());
-  auto [report_r, report_w] = make_pipe();
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    report_r.reset();
-    std::string outcome = "ok";
-    try {
-      sys(::unshare(CLONE_NEWNS), "unshare");
-      scenario(tree_dir.path());
-    } catch (const std::exception& e) {
-      outcome = e.what();
-    }
-    (void)!::write(report_w.get(), outcome.data(), outcome.size());
-    _exit(0);
-  }
-  report_w.reset();
-  const std::string outcome = read_all(report_r.get());
-  report_r.reset();
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const std::string outcome =
+      run_in_new_namespaces(CLONE_NEWNS, [&] { scenario(tree_dir.path()); });
   if (outcome.rfind("unshare: ", 0) == 0) CCINIT_SKIP_OR_FAIL("no namespaces here: " + outcome);
   EXPECT_EQ(outcome, "ok");
 }

@@ -19,8 +19,9 @@
 #include <sstream>
 
 #include "common/file_io.h"
-#include "common/pipe.h"
 #include "common/mount_point.h"
+#include "common/pipe.h"
+#include "tests/testlib/namespace_child.h"
 #include "tests/testlib/skip_or_fail.h"
 #include "tests/testlib/temp_dir.h"
 #include "tests/testlib/text.h"
@@ -37,19 +38,6 @@ bool contains(const std::string& text, const std::string& part) {
 
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
-}
-
-// Reports a failed expectation from inside the namespaced child.
-struct ChildFailure : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-void check(bool ok, const std::string& what) {
-  if (!ok) throw ChildFailure(what);
-}
-
-void sys(int rc, const std::string& what) {
-  if (rc != 0) throw ChildFailure(what + ": " + std::strerror(errno));
 }
 
 bool loopback_up() {
@@ -182,44 +170,11 @@ void scenario(const std::string& root) {
 
 TEST(HelperNamespaces, MounterAndLockdownDoTheirWorkUnderTheirPolicies) {
   if (::geteuid() != 0) CCINIT_SKIP_OR_FAIL("needs root for mount, network and PID namespaces");
-  // The outcome travels back on a pipe: gtest assertions do not work across fork.
   const TempDir root_dir("helper_ns_test");
   const std::string& root = root_dir.path();
-  auto [report_r, report_w] = make_pipe();
-  pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    report_r.reset();
-    std::string outcome = "ok";
-    try {
-      sys(::unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare");
-      // The scenario runs as PID 1 of the new PID namespace (so a /proc it mounts shows
-      // the helpers it starts); this process only waits for it.
-      pid_t init = ::fork();
-      if (init < 0) throw ChildFailure("fork into the PID namespace failed");
-      if (init == 0) {
-        try {
-          scenario(root);
-        } catch (const std::exception& e) {
-          outcome = e.what();
-        }
-        (void)!::write(report_w.get(), outcome.data(), outcome.size());
-        _exit(0);
-      }
-      int status = 0;
-      ::waitpid(init, &status, 0);
-      _exit(0);
-    } catch (const std::exception& e) {
-      outcome = e.what();
-    }
-    (void)!::write(report_w.get(), outcome.data(), outcome.size());
-    _exit(0);
-  }
-  report_w.reset();
-  const std::string outcome = read_all(report_r.get());
-  report_r.reset();
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  // As PID 1 of the new PID namespace, so a /proc it mounts shows the helpers it starts.
+  const std::string outcome =
+      run_in_new_namespaces(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID, [&] { scenario(root); });
   if (outcome.rfind("unshare: ", 0) == 0) CCINIT_SKIP_OR_FAIL("no namespaces here: " + outcome);
   EXPECT_EQ(outcome, "ok");
 }
