@@ -7,6 +7,7 @@
 
 #include "common/file_io.h"
 #include "common/sys_error.h"
+#include "common/text_lines.h"
 #include "common/unique_fd.h"
 #include "common/wait_status.h"
 #include "helpers/extensions/extension_error.h"
@@ -76,11 +77,13 @@ void write_config(const std::string& path, const std::string& text) {
 }
 
 // The file's lines joined with " | ", for one log line.
-std::string one_line(std::string text) {
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at))
-    text.replace(at, 1, " | ");
-  return text;
+std::string one_line(std::string_view text) {
+  std::string out;
+  for_each_line(text, [&](std::string_view line) {
+    if (!out.empty()) out += " | ";
+    out += line;
+  });
+  return out;
 }
 
 void build_linker_cache(const GpuExtensionPaths& paths, GpuExtensionSystem& system,

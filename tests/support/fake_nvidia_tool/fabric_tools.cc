@@ -45,23 +45,6 @@ sockaddr_un socket_address() {
   return addr;
 }
 
-// fabricmanager.cfg's KEY=VALUE lines ('#' comments skipped, a CR before the newline cut).
-std::map<std::string, std::string> parse_fm_config(const std::string& text) {
-  std::map<std::string, std::string> keys;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    if (line.ends_with('\r')) line.pop_back();
-    const std::size_t eq = line.find('=');
-    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-    keys[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return keys;
-}
-
 // The keys of the FM user guide (r2.3): the real FM stops at any other key, so a config
 // rewrite that mangles a line (`KEY = 1`, a stray prefix) fails here as it would there.
 const std::set<std::string> kKnownKeys = {"LOG_LEVEL",
@@ -192,7 +175,7 @@ int nv_fabricmanager(const std::vector<std::string>& args, const Config& config)
   }
   write_file(kKeptFmConfig, *text);
   write_file(std::string(kStateDir) + "/fabricmanager.cfg", *text);
-  const std::map<std::string, std::string> keys = parse_fm_config(*text);
+  const std::map<std::string, std::string> keys = parse_key_values(*text);
   if (const std::string error = config_error(keys); !error.empty()) {
     complain("Fabric Manager failed to parse config file " + cfg + ": " + error);
     return 1;

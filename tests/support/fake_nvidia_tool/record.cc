@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "common/text_lines.h"
 #include "common/unique_fd.h"
 
 namespace ccinit::fake_nvidia {
@@ -79,24 +80,24 @@ bool write_file(const std::string& path, std::string_view text) {
 }
 
 Config load_config() {
-  Config config;
   UniqueFd fd(::open(kConfigPath, O_RDONLY | O_CLOEXEC));
-  if (!fd) return config;
+  if (!fd) return {};
   std::string text;
   char buf[4096];
   ssize_t n;
   while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    auto eq = line.find('=');
-    if (eq != std::string::npos) config[line.substr(0, eq)] = line.substr(eq + 1);
-  }
-  return config;
+  return parse_key_values(text);
+}
+
+Config parse_key_values(std::string_view text) {
+  Config keys;
+  for_each_line(text, [&](std::string_view line) {
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    const std::size_t eq = line.find('=');
+    if (line.empty() || line[0] == '#' || eq == std::string_view::npos) return;
+    keys[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+  });
+  return keys;
 }
 
 std::string setting(const Config& config, const std::string& key, const std::string& fallback) {

@@ -33,6 +33,10 @@ bool write_file(const std::string& path, std::string_view text);
 // /etc/fake-nvidia.conf: KEY=VALUE lines; '#' comments and blank lines are skipped. A
 // missing file means every tool behaves normally.
 using Config = std::map<std::string, std::string>;
+// KEY=VALUE lines, as both /etc/fake-nvidia.conf and fabricmanager.cfg have them: '#'
+// comments and lines without '=' skipped, a CR before the newline cut, the last of a
+// repeated key kept.
+Config parse_key_values(std::string_view text);
 Config load_config();
 std::string setting(const Config& config, const std::string& key, const std::string& fallback);
 
