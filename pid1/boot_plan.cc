@@ -6,6 +6,7 @@
 #include "common/cmdline_config.h"
 #include "common/detected_mode.h"
 #include "common/text_lines.h"
+#include "pid1/agent.h"
 
 namespace ccinit::pid1 {
 
@@ -197,9 +198,17 @@ std::string describe_plan(const wire::Config& config) {
   for (const auto& s : steps)
     out += "  " + std::to_string(n++) + ". " + s.path + ": " + s.purpose + " (timeout " +
            std::to_string(s.timeout.count()) + " s)" + std::string(condition_text(s.when)) + "\n";
+  // Only the extension named gpu can be a read-only mount at /run/kata-extensions/gpu in a
+  // boot, and PID 1 refuses a report that mounted it without using it.
+  const bool gpu_extension =
+      std::any_of(config.extensions().begin(), config.extensions().end(),
+                  [](const wire::ExtensionVerity& verity) { return verity.name() == "gpu"; });
   out += "  " + std::to_string(n) + ". " + std::string(kAgentPath) +
-         " as a child of PID 1: RLIMIT_NOFILE 1048576, oom_score_adj -997, clean environment; "
-         "power off when it exits\n";
+         " as a child of PID 1: RLIMIT_NOFILE 1048576, oom_score_adj -997, clean environment (" +
+         (gpu_extension ? "PATH and " + std::string(kAgentAttesterVariantEnv) +
+                              ": the GPU extension is in use"
+                        : std::string("PATH only")) +
+         "); power off when it exits\n";
   return out;
 }
 

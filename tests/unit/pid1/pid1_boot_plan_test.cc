@@ -162,6 +162,23 @@ TEST(BootPlan, TimeoutsThatWouldNotActAreRefused) {
                     "nvrc.timeout.nvlsm=10 nvrc.fm.mode=1 nvrc.fm.rail.policy=greedy")));
 }
 
+// kata-agent's environment as the boot will give it: the GPU extension (the extension named
+// gpu) adds the attester variant.
+TEST(BootPlan, DescribeShowsTheAgentEnvironmentTheGpuExtensionImplies) {
+  const std::string verity = ".verity_params=root_hash=" + std::string(64, 'a') +
+                             ",salt=00,data_blocks=1,data_block_size=4096,hash_block_size=4096";
+  const std::string with = describe_plan(parse_cmdline("kata.extension.gpu" + verity));
+  EXPECT_NE(with.find("clean environment (PATH and KATA_ATTESTER_VARIANT=nvidia: the GPU "
+                      "extension is in use)"),
+            std::string::npos)
+      << with;
+  for (const std::string& cmdline : {std::string(), "kata.extension.coco" + verity}) {
+    const std::string without = describe_plan(parse_cmdline(cmdline));
+    EXPECT_NE(without.find("clean environment (PATH only)"), std::string::npos) << without;
+    EXPECT_EQ(without.find("KATA_ATTESTER_VARIANT"), std::string::npos) << without;
+  }
+}
+
 TEST(BootPlan, DescribeListsEveryStepInOrder) {
   std::string plan = describe_plan(parse_cmdline("nvrc.mode=cpu"));
   auto mounter = plan.find("1. /usr/libexec/ccinit/mounter");
