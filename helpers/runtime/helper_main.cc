@@ -15,6 +15,8 @@
 #include "helpers/runtime/capabilities.h"
 #include "helpers/runtime/confinement_report.h"
 #include "helpers/runtime/fd_check.h"
+#include "helpers/runtime/learn_refusal.h"
+#include "helpers/runtime/learn_supervisor.h"
 #include "helpers/runtime/manual_options.h"
 #include "helpers/runtime/reporter_sinks.h"
 #include "helpers/runtime/seccomp_filter.h"
@@ -43,16 +45,20 @@ void write_line(int fd, const std::string& text) {
   }
 }
 
+// Installs the helper's seccomp program: install_seccomp_program, or under --learn the
+// learn form handed to the supervisor (LearnSupervisor::install_in_child).
+using FilterInstaller = std::function<void(std::span<const sock_filter>)>;
+
 // Drops every capability but the helper's own, sets no_new_privs, then installs the seccomp
 // filter: the last step before the helper's code, so everything after it is confined.
-void confine(const HelperSpec& spec) {
+void confine(const HelperSpec& spec, const FilterInstaller& install = install_seccomp_program) {
   try {
     restrict_capabilities({spec.capabilities.begin(), spec.capabilities.end()});
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot restrict capabilities: ") + e.what());
   }
   try {
-    install_seccomp_program(spec.policy.program);
+    install(spec.policy.program);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot install the seccomp filter: ") + e.what());
   }
@@ -67,8 +73,9 @@ bool debug_shown(const wire::Request& request) {
 }
 
 // Confines the process and, when `report`, reports the confinement as the kernel then sees it.
-void confine_and_report(const HelperSpec& spec, bool report, Reporter& reporter) {
-  confine(spec);
+void confine_and_report(const HelperSpec& spec, bool report, Reporter& reporter,
+                        const FilterInstaller& install = install_seccomp_program) {
+  confine(spec, install);
   if (!report) return;
   const std::string caps = capability_names({spec.capabilities.begin(), spec.capabilities.end()});
   reporter.debug(describe_confinement(kProcStatus, caps));
@@ -142,6 +149,13 @@ std::string help_text(const HelperSpec& spec) {
          "                   daemons), on --detected\n"
          "  --dry-run        report what would be done and change nothing; confined like a\n"
          "                   real run, so it also proves the policy covers this path\n"
+         "  --learn          for calibrating the policy on a real host: run (or, with\n"
+         "                   --dry-run, dry-run) under the shipped policy, but a call it\n"
+         "                   refuses, by the helper or any tool it starts, is recorded and\n"
+         "                   goes on instead of killing; at the end print those calls as\n"
+         "                   policy lines to review. Calls no policy may allow (ptrace, bpf,\n"
+         "                   kexec, reboot) are answered EPERM. Refused when started by PID 1\n"
+         "                   or when PID 1 is ccinit (a guest)\n"
          "  --print-policy   print the seccomp allow-list and a listing of its BPF program,\n"
          "                   and exit\n"
          "  --print-bpf      write the raw seccomp BPF program (struct sock_filter[]) to\n"
@@ -176,6 +190,55 @@ wire::Request manual_request(const ManualOptions& options) {
   // hand on a live guest takes the same NVIDIA paths as the boot did.
   request.mutable_extensions()->set_gpu(nvidia::gpu_extension_in_use());
   return request;
+}
+
+// The manual run proper: confined with `install`, the helper's code, its result line.
+int run_by_hand(const HelperSpec& spec, const ManualOptions& options,
+                const FilterInstaller& install) {
+  const std::string name(spec.name);
+  ConsoleReporter reporter(name, STDOUT_FILENO);
+  try {
+    wire::Request request = manual_request(options);
+    confine_and_report(spec, /*report=*/true, reporter, install);
+    // What the helper acts on, as a person running it by hand needs to see it.
+    for_each_line(describe_config(request.config()),
+                  [&](std::string_view line) { reporter.debug("config: " + std::string(line)); });
+    spec.run(request, reporter);
+  } catch (const std::exception& e) {
+    try {
+      reporter.result(false, e.what());
+    } catch (const std::exception&) {
+    }
+    return 1;
+  }
+  try {
+    if (reporter.detected()) reporter.info("detected: " + describe_detected(*reporter.detected()));
+    reporter.result(true, "");
+  } catch (const std::exception&) {
+    return 1;
+  }
+  return 0;
+}
+
+// --learn: the helper runs confined in a child; this process supervises it and reports.
+int learn_main(const HelperSpec& spec, const ManualOptions& options) {
+  const std::string name(spec.name);
+  if (const auto why = why_learn_is_refused(::getppid())) {
+    write_line(STDERR_FILENO, name + ": refusing --learn: " + *why);
+    return 2;
+  }
+  try {
+    LearnSupervisor supervisor(spec.policy);
+    if (supervisor.fork_helper()) {
+      return run_by_hand(spec, options, [&](std::span<const sock_filter> program) {
+        supervisor.install_in_child(program);
+      });
+    }
+    return supervisor.supervise(STDOUT_FILENO);
+  } catch (const std::exception& e) {
+    write_line(STDERR_FILENO, name + ": --learn: " + e.what());
+    return 1;
+  }
 }
 
 int manual_main(int argc, char** argv, const HelperSpec& spec) {
@@ -219,28 +282,8 @@ int manual_main(int argc, char** argv, const HelperSpec& spec) {
     return 0;
   }
 
-  ConsoleReporter reporter(name, STDOUT_FILENO);
-  try {
-    wire::Request request = manual_request(options);
-    confine_and_report(spec, /*report=*/true, reporter);
-    // What the helper acts on, as a person running it by hand needs to see it.
-    for_each_line(describe_config(request.config()),
-                  [&](std::string_view line) { reporter.debug("config: " + std::string(line)); });
-    spec.run(request, reporter);
-  } catch (const std::exception& e) {
-    try {
-      reporter.result(false, e.what());
-    } catch (const std::exception&) {
-    }
-    return 1;
-  }
-  try {
-    if (reporter.detected()) reporter.info("detected: " + describe_detected(*reporter.detected()));
-    reporter.result(true, "");
-  } catch (const std::exception&) {
-    return 1;
-  }
-  return 0;
+  if (options.learn) return learn_main(spec, options);
+  return run_by_hand(spec, options, install_seccomp_program);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ struct HelperSpec {
 // The whole life of a helper process:
 //  - with no arguments, the protocol: fds must be exactly 0-2 plus the request pipe on
 //    fd 3 and the event pipe on fd 4; one request is read;
-//  - run by hand: --cmdline "...", --dry-run, --print-policy, --print-bpf, --help;
+//  - run by hand: --cmdline "...", --dry-run, --learn, --print-policy, --print-bpf, --help;
 // then confinement (capabilities, no_new_privs, seccomp), then spec.run, then exactly one
 // result. Returns the process exit status (0 only on success).
 int helper_main(int argc, char** argv, const HelperSpec& spec);

@@ -34,6 +34,8 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
     std::string_view arg = args[i];
     if (arg == "--dry-run") {
       set_flag(options.dry_run, arg);
+    } else if (arg == "--learn") {
+      set_flag(options.learn, arg);
     } else if (arg == "--print-policy") {
       set_flag(options.print_policy, arg);
     } else if (arg == "--print-bpf") {
@@ -51,13 +53,16 @@ ManualOptions parse_manual_options(std::span<const std::string_view> args) {
       throw UsageError("unexpected argument '" + std::string(arg) + "'");
     }
   }
+  if (options.learn && (options.print_policy || options.print_bpf))
+    throw UsageError(std::string("--learn runs the helper; it cannot go with ") +
+                     (options.print_policy ? "--print-policy" : "--print-bpf"));
   return options;
 }
 
 std::string usage_line(std::string_view helper) {
   return "usage: " + std::string(helper) +
-         " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--print-policy] "
-         "[--print-bpf] [--help]";
+         " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--learn] "
+         "[--print-policy] [--print-bpf] [--help]";
 }
 
 }  // namespace ccinit::helper

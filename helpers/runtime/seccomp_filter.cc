@@ -21,7 +21,15 @@ using policy::Rule;
 
 }  // namespace
 
-void install_seccomp_program(std::span<const sock_filter> program) {
+namespace {
+
+// Older uapi headers lack it (Linux 5.7): with NEW_LISTENER, TSYNC must report a thread it
+// could not sync as ESRCH, since the return value is the listener.
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+
+sock_fprog checked_fprog(std::span<const sock_filter> program) {
   if (program.empty() || program.size() > BPF_MAXINSNS)
     throw std::runtime_error("the seccomp program has " + std::to_string(program.size()) +
                              " instructions; refusing to run without a filter");
@@ -29,6 +37,23 @@ void install_seccomp_program(std::span<const sock_filter> program) {
   prog.len = static_cast<unsigned short>(program.size());
   // The kernel copies the program; it never writes through this pointer.
   prog.filter = const_cast<sock_filter*>(program.data());
+  return prog;
+}
+
+}  // namespace
+
+UniqueFd install_seccomp_program_with_listener(std::span<const sock_filter> program) {
+  sock_fprog prog = checked_fprog(program);
+  const long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                            SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_TSYNC_ESRCH |
+                                SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                            &prog);
+  if (rc < 0) throw SysError("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER)");
+  return UniqueFd(static_cast<int>(rc));
+}
+
+void install_seccomp_program(std::span<const sock_filter> program) {
+  sock_fprog prog = checked_fprog(program);
   const long rc = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
   if (rc < 0) throw SysError("seccomp(SECCOMP_SET_MODE_FILTER)");
   // With TSYNC a positive result is a thread that could not take the filter.

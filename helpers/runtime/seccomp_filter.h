@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "common/unique_fd.h"
 #include "policy/policy.h"
 
 namespace ccinit::helper {
@@ -16,6 +17,12 @@ namespace ccinit::helper {
 // CAP_SYS_ADMIN). Throws SysError; an empty program is refused rather than leaving the
 // process unconfined.
 void install_seccomp_program(std::span<const sock_filter> program);
+
+// For --learn only (never the shipped path): installs `program` (learn_program's, which
+// returns SECCOMP_RET_USER_NOTIF where the shipped one kills) on every thread like
+// install_seccomp_program, and returns the filter's notification listener
+// (SECCOMP_FILTER_FLAG_NEW_LISTENER; close-on-exec). Throws SysError.
+UniqueFd install_seccomp_program_with_listener(std::span<const sock_filter> program);
 
 // For --print-policy: the allow-list, one rule a line with the policy line it comes from,
 // then a listing of the program.

@@ -156,6 +156,10 @@ std::string value_text(std::string_view syscall, unsigned arg, std::uint64_t val
   return number_text(value);
 }
 
+bool has_named_meaning(std::string_view syscall, unsigned arg) {
+  return meaning_of(syscall, arg).kind != Kind::kNumber;
+}
+
 std::string conditions_text(std::string_view syscall, std::span<const ArgCheck> checks) {
   std::string out;
   for (const ArgCheck& c : checks) {

@@ -16,6 +16,10 @@ namespace ccinit::policy::review {
 // "AF_UNIX", "O_ACCMODE|O_CREAT|O_TRUNC", "0755", "0x1f".
 std::string value_text(std::string_view syscall, unsigned arg, std::uint64_t value);
 
+// Whether argument `arg` of `syscall` has a known meaning (flags, a mode, an enum): the
+// arguments worth a condition, as opposed to pointers and counts.
+bool has_named_meaning(std::string_view syscall, unsigned arg);
+
 // "arg0 == AF_UNIX && arg2 & O_ACCMODE == O_WRONLY"; "" for no checks.
 std::string conditions_text(std::string_view syscall, std::span<const ArgCheck> checks);
 

@@ -30,12 +30,23 @@ namespace {
 
 constexpr std::string_view kModeKey = "test.bad_helper=";
 
-// Read before the runtime confines the process (its policy need not allow opening
-// /proc/cmdline) and before it checks the inherited fds (this fd is closed again by then).
-std::string mode_from_cmdline() {
+// The kernel command line, or, run by hand, the text of --cmdline TEXT (or --cmdline=TEXT),
+// as the helper runtime takes it: `ccinit-test-bad-helper --learn --cmdline
+// test.bad_helper=seccomp`. Read before the runtime confines the process (its policy need
+// not allow opening /proc/cmdline) and before it checks the inherited fds (this fd is closed
+// again by then).
+std::string cmdline_text(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--cmdline" && i + 1 < argc) return argv[i + 1];
+    if (arg.starts_with("--cmdline=")) return std::string(arg.substr(10));
+  }
   ccinit::UniqueFd fd(::open("/proc/cmdline", O_RDONLY | O_CLOEXEC));
   if (!fd) return "";
-  const std::string cmdline = ccinit::read_all(fd.get());
+  return ccinit::read_all(fd.get());
+}
+
+std::string mode_from_cmdline(const std::string& cmdline) {
   std::string_view rest(cmdline);
   while (!rest.empty()) {
     auto start = rest.find_first_not_of(" \t\n");
@@ -180,10 +191,12 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
   reporter.info("bad helper mode '" + mode + "'");
   if (mode == "exit1") _exit(1);
   if (mode == "seccomp") {
-    // Not in the lockdown policy: the filter's default action kills the process here.
+    // Not in the lockdown policy: the filter's default action kills the process here (and
+    // under --learn the call is recorded and goes on).
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd >= 0) ::close(fd);
-    throw std::runtime_error("socket(AF_INET) was allowed: the lockdown policy changed");
+    throw std::runtime_error(
+        "socket(AF_INET) was not refused: the lockdown policy changed, or this is --learn");
   }
   if (mode == "hang") spin_forever();
   if (mode == "garbage") {
@@ -242,7 +255,7 @@ void misbehave(const std::string& mode, ccinit::helper::Reporter& reporter) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string mode = mode_from_cmdline();
+  const std::string mode = mode_from_cmdline(cmdline_text(argc, argv));
   const Prepared prepared = prepare(mode);
   ccinit::helper::HelperSpec spec{
       .name = "lockdown",

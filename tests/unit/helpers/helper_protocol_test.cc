@@ -89,10 +89,9 @@ TEST(HelperCli, HelpDescribesTheHelperAndExitsZero) {
     HelperRun run = run_manual(helper, {"--help"});
     EXPECT_TRUE(run.exited_with(0)) << run.describe();
     EXPECT_TRUE(contains(
-        run.out,
-        std::string("usage: ") + helper +
-            " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--print-policy] "
-            "[--print-bpf] [--help]"))
+        run.out, std::string("usage: ") + helper +
+                     " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] [--learn] "
+                     "[--print-policy] [--print-bpf] [--help]"))
         << run.out;
     EXPECT_TRUE(contains(run.out, "Capabilities kept: ")) << run.out;
   }
@@ -111,7 +110,7 @@ TEST(HelperCli, UnknownFlagIsAOneLineUsageErrorWithStatusTwo) {
     EXPECT_TRUE(run.exited_with(2)) << run.describe();
     EXPECT_EQ(run.err, std::string(helper) + ": unknown option '--bogus'; usage: " + helper +
                            " [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] "
-                           "[--print-policy] [--print-bpf] [--help]\n");
+                           "[--learn] [--print-policy] [--print-bpf] [--help]\n");
     EXPECT_EQ(run.out, "");
   }
   HelperRun missing = run_manual("mounter", {"--cmdline"});

@@ -74,7 +74,7 @@ TEST(ManualOptions, RefusesWhatItDoesNotKnow) {
   EXPECT_EQ(usage_error({"--after-fabric", "--after-fabric"}), "option --after-fabric given twice");
   EXPECT_EQ(usage_line("lockdown"),
             "usage: lockdown [--cmdline TEXT] [--detected TEXT] [--after-fabric] [--dry-run] "
-            "[--print-policy] [--print-bpf] [--help]");
+            "[--learn] [--print-policy] [--print-bpf] [--help]");
 }
 
 TEST(ConfinementReport, ReadsTheFieldsBack) {
