@@ -21,6 +21,7 @@
 #include "helpers/runtime/seccomp_filter.h"
 #include "tests/testlib/paths.h"
 #include "tests/testlib/run_program.h"
+#include "tests/unit/helpers/confined_child.h"
 
 namespace ccinit::policy {
 extern const Policy policy_lockdown;
@@ -78,24 +79,14 @@ TEST(LearnProgram, RefusesWhatItCannotJudge) {
   EXPECT_THROW(learn_program(computed), std::runtime_error);
 }
 
-// How a child that loaded a program ended: its exit code, or -signal.
+// How a child that makes one raw syscall under `program` ended: 0 when the call went
+// through, 38 when it failed with ENOSYS, 1 when it failed otherwise, or -signal.
 int run_under(const Program& program, long nr, long arg0 = 0) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    try {
-      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::syscall(SYS_exit_group, 101);
-      install_seccomp_program(program);
-    } catch (...) {
-      ::syscall(SYS_exit_group, 100);
-    }
+  const auto outcome = testing::run_confined(program, [nr, arg0] {
     const long rc = ::syscall(nr, arg0, 0, 0);
-    // 0: went through; 38: failed with ENOSYS; 1: failed otherwise.
-    ::syscall(SYS_exit_group, rc >= 0 ? 0 : errno == ENOSYS ? 38 : 1);
-  }
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return rc >= 0 ? 0 : errno == ENOSYS ? 38 : 1;
+  });
+  return outcome.exited ? outcome.code : -outcome.signal;
 }
 
 // Against the kernel, with no listener: a notification then fails the call with ENOSYS.

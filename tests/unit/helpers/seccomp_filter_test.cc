@@ -22,6 +22,7 @@
 
 #include "policy/policy_codegen.h"
 #include "policy/policy_parser.h"
+#include "tests/unit/helpers/confined_child.h"
 
 namespace ccinit::policy {
 extern const Policy policy_gpu_configurator;
@@ -41,42 +42,8 @@ using Program = std::vector<sock_filter>;
 // x32 syscall numbers are the x86_64 ones with this bit set.
 constexpr long kX32SyscallBit = 0x40000000;
 
-// How a child that loaded a filter ended.
-struct Outcome {
-  bool exited = false;
-  int code = -1;
-  int signal = 0;
-};
-
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  if (o.exited) return os << "exited with " << o.code;
-  return os << "killed by signal " << o.signal << " (" << strsignal(o.signal) << ")";
-}
-
-// Runs `body` in a forked child under `program`, precompiled as policyc does. After the
-// install the child only makes raw syscalls (no allocation, no sanitizer interceptors) and
-// leaves with exit_group, so nothing outside the test's allow-list runs there. Exit code
-// 100: the install failed.
-Outcome run_confined(const Program& program, const std::function<int()>& body) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    try {
-      if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::syscall(SYS_exit_group, 101);
-      install_seccomp_program(program);
-    } catch (...) {
-      ::syscall(SYS_exit_group, 100);
-    }
-    ::syscall(SYS_exit_group, body());
-  }
-  int status = 0;
-  if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
-  Outcome out;
-  out.exited = WIFEXITED(status);
-  if (out.exited) out.code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
-  return out;
-}
+using Outcome = testing::ConfinedOutcome;
+using testing::run_confined;
 
 bool killed_by_sigsys(const Outcome& o) {
   return !o.exited && o.signal == SIGSYS;
