@@ -12,6 +12,12 @@ std::string Command::text() const {
   return out;
 }
 
+void StartedDaemons::started(const std::string& name, pid_t pid) {
+  if (dry_run_) return;
+  report_(name, pid);
+  daemons_.push_back({name, pid});
+}
+
 void StartedDaemons::check_all_running(ToolRunner& runner) const {
   for (const Daemon& daemon : daemons_) {
     if (auto ended = runner.check_running(daemon.pid))

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,11 +78,18 @@ class ToolRunner {
   virtual std::optional<std::string> check_running(pid_t pid) = 0;
 };
 
-// The daemons a helper started (and reported to PID 1), for its last step: a health check
-// that none of them died on the way.
+// The daemons a helper started, each reported to PID 1 as it starts, for the helper's last
+// step: a health check that none of them died on the way.
 class StartedDaemons {
  public:
-  void add(std::string name, pid_t pid) { daemons_.push_back({std::move(name), pid}); }
+  // What a helper does with each daemon it started: report it to PID 1 (daemon_started).
+  using Report = std::function<void(std::string_view name, pid_t pid)>;
+  // In a dry run nothing was started (the dry-run runner returns pid 0): nothing is reported
+  // or kept.
+  StartedDaemons(Report report, bool dry_run) : report_(std::move(report)), dry_run_(dry_run) {}
+
+  // Reports the daemon `name` started as `pid` and keeps it for check_all_running.
+  void started(const std::string& name, pid_t pid);
   // Throws std::runtime_error "<name> (pid N) <how it ended>" for the first one no longer
   // running, as `runner` sees it.
   void check_all_running(ToolRunner& runner) const;
@@ -91,6 +99,8 @@ class StartedDaemons {
     std::string name;
     pid_t pid;
   };
+  Report report_;
+  bool dry_run_;
   std::vector<Daemon> daemons_;
 };
 

@@ -65,12 +65,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
   if (nvidia_paths.from_extension())
     reporter.info("Fabric Manager, NVLSM and nvidia-smi from the GPU extension at " +
                   nvidia_paths.root());
-  tools::StartedDaemons daemons;
-  auto started = [&](const std::string& name, pid_t pid) {
-    if (dry_run) return;
-    reporter.daemon_started(name, pid);
-    daemons.add(name, pid);
-  };
+  tools::StartedDaemons daemons(reporter.daemon_reports(), dry_run);
 
   std::optional<std::string> guid;
   if (plan.nvlink5) {
@@ -100,7 +95,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
           .socket_path = socket_dir + "/" + kNvlsmSocket,
       };
       reporter.debug("starting " + command.text());
-      started("nvlsm", runner.start_until_ready(command, readiness));
+      daemons.started("nvlsm", runner.start_until_ready(command, readiness));
       step.done();
     }
   }
@@ -144,7 +139,7 @@ void launch_fabric(const wire::Request& request, helper::Reporter& reporter,
         .socket_path = "",
     };
     reporter.debug("starting " + command.text());
-    started("nv-fabricmanager", runner.start_until_ready(command, readiness));
+    daemons.started("nv-fabricmanager", runner.start_until_ready(command, readiness));
     step.done();
   }
 

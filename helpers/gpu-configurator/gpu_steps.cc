@@ -43,17 +43,12 @@ Command cdi_generate(const nvidia::NvidiaPaths& paths) {
   return command;
 }
 
-pid_t start_daemon(ToolRunner& runner, helper::Reporter& reporter, const std::string& name,
-                   const Command& command, tools::StartedDaemons& daemons, bool dry_run) {
+void start_daemon(ToolRunner& runner, helper::Reporter& reporter, const std::string& name,
+                  const Command& command, tools::StartedDaemons& daemons) {
   helper::StepScope scope(reporter, "start-" + name);
   reporter.debug("starting " + command.text());
-  pid_t pid = runner.start(command);
-  if (!dry_run) {
-    reporter.daemon_started(name, pid);
-    daemons.add(name, pid);
-  }
+  daemons.started(name, runner.start(command));
   scope.done();
-  return pid;
 }
 
 }  // namespace
@@ -102,7 +97,7 @@ void run_gpu_steps(const wire::Config& config, const GpuPlan& plan, ToolRunner& 
 
 void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner& runner,
                      helper::Reporter& reporter) {
-  tools::StartedDaemons daemons;
+  tools::StartedDaemons daemons(reporter.daemon_reports(), plan.dry_run);
   const nvidia::NvidiaPaths& paths = plan.nvidia_paths;
 
   // 1. nvidia-persistenced keeps the GPUs initialized; everything after needs it ready.
@@ -119,11 +114,7 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
         .pid_file = kPersistencedPidFile,
     };
     reporter.debug("starting " + command.text());
-    pid_t pid = runner.start_and_wait(command, readiness);
-    if (!plan.dry_run) {
-      reporter.daemon_started("nvidia-persistenced", pid);
-      daemons.add("nvidia-persistenced", pid);
-    }
+    daemons.started("nvidia-persistenced", runner.start_and_wait(command, readiness));
     scope.done();
   }
 
@@ -142,10 +133,10 @@ void run_gpu_daemons(const wire::Config& config, const GpuPlan& plan, ToolRunner
   if (config.dcgm()) {
     start_daemon(runner, reporter, "nv-hostengine",
                  {paths.hostengine(), {"--service-account", "nvidia-dcgm", "--home-dir", "/tmp"}},
-                 daemons, plan.dry_run);
+                 daemons);
     start_daemon(runner, reporter, "dcgm-exporter",
                  {paths.dcgm_exporter(), {"-r", "localhost:5555", "-f", paths.dcgm_counters()}},
-                 daemons, plan.dry_run);
+                 daemons);
   }
 
   // 4. The CDI spec kata-agent waits for.

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ class Reporter {
   void warn(std::string_view text) { log(wire::LOG_WARN, text); }
   void info(std::string_view text) { log(wire::LOG_INFO, text); }
   void debug(std::string_view text) { log(wire::LOG_DEBUG, text); }
+
+  // daemon_started as a callable, for the helpers' tools::StartedDaemons.
+  std::function<void(std::string_view, pid_t)> daemon_reports() {
+    return [this](std::string_view name, pid_t pid) { daemon_started(name, pid); };
+  }
 
   // What gpu-configurator's mode detection decided: sent with a successful result, for PID
   // 1 to relay to the helpers after it.
