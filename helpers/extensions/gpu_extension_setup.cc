@@ -68,8 +68,9 @@ void bind_firmware(const GpuExtensionPaths& paths, GpuExtensionSystem& system,
                   kFirmwareBindOptions + ")");
 }
 
-// Written in place (0600, never through a symlink): /run is the guest's own tmpfs and
-// nothing reads the file before ldconfig does.
+// Written in place (0600, never through a symlink), not with write_file_atomically: /run is
+// the guest's own tmpfs and nothing reads the file before ldconfig does, so a temporary file
+// and a rename would only widen the policy (renameat, a second openat form) for no reader.
 void write_config(const std::string& path, const std::string& text) {
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) throw SysError("create " + path);
