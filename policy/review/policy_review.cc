@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/policy_parser.h"
+#include "policy/review/coverage.h"
 #include "policy/review/review_report.h"
 
 namespace {
@@ -31,6 +32,12 @@ constexpr const char* kUsage =
     "                                 each helper's exposure score (exit 1 above N or FILE)\n"
     "  doc [--output FILE | --check FILE]\n"
     "                                 the review document of every helper\n"
+    "  coverage [--format text|markdown] PATH...\n"
+    "                                 which rules the calls observed in the tests exercised\n"
+    "                                 (PATH: observation files of ns-boot --observe, or\n"
+    "                                 directories of *.observed files); exit 1 on a rule no\n"
+    "                                 test exercised without `# unexercised: <reason>` in its\n"
+    "                                 comment or its group's, or a call no rule allows\n"
     "DIR defaults to policy, FILE to helpers/helpers.table (run from the source tree).\n"
     "Exit status: 0 clean, 1 findings/widening/above the limit, 2 bad usage or input.";
 
@@ -212,6 +219,34 @@ int run(Args& args) {
       write_file(output, doc);
     }
     return kClean;
+  }
+  if (command == "coverage") {
+    Format format = Format::kText;
+    std::vector<fs::path> paths;
+    while (!args.done()) {
+      const std::string word = args.take("PATH");
+      if (word == "--format") {
+        const std::string f = args.take("--format text|markdown");
+        if (f == "text") {
+          format = Format::kText;
+        } else if (f == "markdown") {
+          format = Format::kMarkdown;
+        } else {
+          throw UsageError("--format " + f + ": expected text or markdown");
+        }
+      } else if (word.starts_with("--")) {
+        throw UsageError("coverage: unknown option '" + word + "'");
+      } else {
+        paths.emplace_back(word);
+      }
+    }
+    if (paths.empty())
+      throw UsageError("coverage: missing PATH (an observation file or directory)");
+    const auto policies = load_policy_dir(dir);
+    const auto coverage = measure_coverage(policies, read_observations(paths));
+    const auto report = coverage_report(policies, coverage, dir, format);
+    std::fputs(report.text.c_str(), stdout);
+    return report.passes ? kClean : kFindings;
   }
   throw UsageError("unknown command '" + command + "'");
 }
