@@ -11,6 +11,7 @@
 
 #include "policy/policy_parser.h"
 #include "policy/review/coverage.h"
+#include "policy/review/policy_source.h"
 #include "policy/review/review_report.h"
 
 namespace {
@@ -26,8 +27,14 @@ constexpr const char* kUsage =
     "findings)\n"
     "  explain HELPER [--format text|markdown|json]\n"
     "                                 capabilities and every allowed rule, with its risk class\n"
-    "  diff OLD_DIR NEW_DIR           what NEW's policies allow that OLD's did not, and the\n"
-    "                                 reverse, by meaning (exit 1 when NEW widens a helper)\n"
+    "  diff [--old-table FILE] [--new-table FILE] OLD NEW\n"
+    "                                 what NEW's policies allow and NEW's helper table keeps\n"
+    "                                 that OLD's did not, and the reverse, by meaning (exit 1\n"
+    "                                 when NEW widens a helper). OLD, NEW: a source tree (with\n"
+    "                                 policy/ and helpers/helpers.table), a policy directory\n"
+    "                                 (capabilities compared only with the --*-table options)\n"
+    "                                 or git:REV (that revision of the current directory's\n"
+    "                                 git repository)\n"
     "  score [--threshold N] [--baseline FILE] [--write-baseline FILE]\n"
     "                                 each helper's exposure score (exit 1 above N or FILE)\n"
     "  doc [--output FILE | --check FILE]\n"
@@ -138,11 +145,37 @@ int run(Args& args) {
     return kClean;
   }
   if (command == "diff") {
-    const fs::path old_dir = args.take("OLD_DIR");
-    const fs::path new_dir = args.take("NEW_DIR");
-    if (!args.done()) throw UsageError("diff takes two directories");
-    const auto diffs = diff_policies(load_policy_dir(old_dir), load_policy_dir(new_dir));
-    std::fputs(diff_text(diffs).c_str(), stdout);
+    std::vector<std::string> sides;
+    std::optional<fs::path> old_table, new_table;
+    while (!args.done()) {
+      const std::string word = args.take("OLD");
+      if (word == "--old-table") {
+        old_table = args.take("--old-table FILE");
+      } else if (word == "--new-table") {
+        new_table = args.take("--new-table FILE");
+      } else if (word.starts_with("--")) {
+        throw UsageError("diff: unknown option '" + word + "'");
+      } else {
+        sides.push_back(word);
+      }
+    }
+    if (sides.size() != 2)
+      throw UsageError("diff takes OLD and NEW (a source tree, a policy directory or git:REV)");
+    const PolicySource old_side(sides[0], old_table);
+    const PolicySource new_side(sides[1], new_table);
+    auto diffs = diff_policies(load_policy_dir(old_side.policy_dir()),
+                               load_policy_dir(new_side.policy_dir()));
+    std::string note;
+    if (old_side.table() && new_side.table()) {
+      diff_capabilities(load_helper_table(*old_side.table()), load_helper_table(*new_side.table()),
+                        diffs);
+    } else {
+      const PolicySource& without = old_side.table() ? new_side : old_side;
+      note = "capabilities not compared: " + without.name() +
+             " has no helper table (give a source tree with helpers/helpers.table, or " +
+             (old_side.table() ? "--new-table" : "--old-table") + " FILE)\n";
+    }
+    std::fputs((diff_text(diffs) + note).c_str(), stdout);
     for (const auto& d : diffs)
       if (d.widens()) return kFindings;
     return kClean;

@@ -326,6 +326,14 @@ std::string diff_text(const std::vector<HelperDiff>& diffs) {
     for (const ReviewRule& r : d.narrowed)
       out << d.helper << ": narrows: " << r.syscall << ": " << conditions_or_any(r) << " (was "
           << r.where() << ")\n";
+    const std::string row = "helpers.table:" + std::to_string(d.row_line);
+    if (d.row_added) out << d.helper << ": new row in the helper table (" << row << ")\n";
+    if (d.row_removed) out << d.helper << ": row removed from the helper table\n";
+    for (const auto& c : d.capabilities_kept)
+      out << d.helper << ": widens: keeps " << c << " (" << row << ")\n";
+    for (const auto& c : d.capabilities_dropped)
+      out << d.helper << ": narrows: no longer keeps " << c << " (" << (d.row_removed ? "was " : "")
+          << row << ")\n";
   }
   if (diffs.empty()) out << "no change in what any helper allows\n";
   return out.str();
