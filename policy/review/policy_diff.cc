@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 
 namespace ccinit::policy::review {
 
@@ -171,6 +172,51 @@ std::vector<HelperDiff> diff_policies(const std::vector<HelperPolicy>& old_side,
   std::vector<HelperDiff> out;
   for (auto& [name, d] : diffs) out.push_back(std::move(d));
   return out;
+}
+
+void diff_capabilities(const std::vector<TableHelper>& old_table,
+                       const std::vector<TableHelper>& new_table, std::vector<HelperDiff>& diffs) {
+  std::map<std::string, const TableHelper*> olds, news;
+  for (const auto& h : old_table) olds[h.name] = &h;
+  for (const auto& h : new_table) news[h.name] = &h;
+  std::map<std::string, HelperDiff> by_name;
+  for (auto& d : diffs) by_name[d.helper] = std::move(d);
+  auto names_of = [](const TableHelper* h) {
+    std::set<std::string> names;
+    if (h)
+      for (const auto& c : h->capabilities) names.insert(c.name);
+    return names;
+  };
+  auto diff_of = [&](const std::string& name) -> HelperDiff& {
+    HelperDiff& d = by_name[name];
+    d.helper = name;
+    return d;
+  };
+  for (const auto& [name, n] : news) {
+    const auto o = olds.find(name);
+    const TableHelper* old_row = o == olds.end() ? nullptr : o->second;
+    const auto kept = names_of(n), had = names_of(old_row);
+    std::vector<std::string> added, dropped;
+    for (const auto& c : kept)
+      if (!had.count(c)) added.push_back(c);
+    for (const auto& c : had)
+      if (!kept.count(c)) dropped.push_back(c);
+    if (old_row && added.empty() && dropped.empty()) continue;
+    HelperDiff& d = diff_of(name);
+    d.row_added = !old_row;
+    d.row_line = n->line;
+    d.capabilities_kept = added;
+    d.capabilities_dropped = dropped;
+  }
+  for (const auto& [name, o] : olds) {
+    if (news.count(name)) continue;
+    HelperDiff& d = diff_of(name);
+    d.row_removed = true;
+    d.row_line = o->line;
+    for (const auto& c : o->capabilities) d.capabilities_dropped.push_back(c.name);
+  }
+  diffs.clear();
+  for (auto& [name, d] : by_name) diffs.push_back(std::move(d));
 }
 
 }  // namespace ccinit::policy::review

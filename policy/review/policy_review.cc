@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "policy/policy_parser.h"
+#include "policy/review/coverage.h"
+#include "policy/review/policy_source.h"
 #include "policy/review/review_report.h"
 
 namespace {
@@ -25,12 +27,24 @@ constexpr const char* kUsage =
     "findings)\n"
     "  explain HELPER [--format text|markdown|json]\n"
     "                                 capabilities and every allowed rule, with its risk class\n"
-    "  diff OLD_DIR NEW_DIR           what NEW's policies allow that OLD's did not, and the\n"
-    "                                 reverse, by meaning (exit 1 when NEW widens a helper)\n"
+    "  diff [--old-table FILE] [--new-table FILE] OLD NEW\n"
+    "                                 what NEW's policies allow and NEW's helper table keeps\n"
+    "                                 that OLD's did not, and the reverse, by meaning (exit 1\n"
+    "                                 when NEW widens a helper). OLD, NEW: a source tree (with\n"
+    "                                 policy/ and helpers/helpers.table), a policy directory\n"
+    "                                 (capabilities compared only with the --*-table options)\n"
+    "                                 or git:REV (that revision of the current directory's\n"
+    "                                 git repository)\n"
     "  score [--threshold N] [--baseline FILE] [--write-baseline FILE]\n"
     "                                 each helper's exposure score (exit 1 above N or FILE)\n"
     "  doc [--output FILE | --check FILE]\n"
     "                                 the review document of every helper\n"
+    "  coverage [--format text|markdown] PATH...\n"
+    "                                 which rules the calls observed in the tests exercised\n"
+    "                                 (PATH: observation files of ns-boot --observe, or\n"
+    "                                 directories of *.observed files); exit 1 on a rule no\n"
+    "                                 test exercised without `# unexercised: <reason>` in its\n"
+    "                                 comment or its group's, or a call no rule allows\n"
     "DIR defaults to policy, FILE to helpers/helpers.table (run from the source tree).\n"
     "Exit status: 0 clean, 1 findings/widening/above the limit, 2 bad usage or input.";
 
@@ -131,11 +145,37 @@ int run(Args& args) {
     return kClean;
   }
   if (command == "diff") {
-    const fs::path old_dir = args.take("OLD_DIR");
-    const fs::path new_dir = args.take("NEW_DIR");
-    if (!args.done()) throw UsageError("diff takes two directories");
-    const auto diffs = diff_policies(load_policy_dir(old_dir), load_policy_dir(new_dir));
-    std::fputs(diff_text(diffs).c_str(), stdout);
+    std::vector<std::string> sides;
+    std::optional<fs::path> old_table, new_table;
+    while (!args.done()) {
+      const std::string word = args.take("OLD");
+      if (word == "--old-table") {
+        old_table = args.take("--old-table FILE");
+      } else if (word == "--new-table") {
+        new_table = args.take("--new-table FILE");
+      } else if (word.starts_with("--")) {
+        throw UsageError("diff: unknown option '" + word + "'");
+      } else {
+        sides.push_back(word);
+      }
+    }
+    if (sides.size() != 2)
+      throw UsageError("diff takes OLD and NEW (a source tree, a policy directory or git:REV)");
+    const PolicySource old_side(sides[0], old_table);
+    const PolicySource new_side(sides[1], new_table);
+    auto diffs = diff_policies(load_policy_dir(old_side.policy_dir()),
+                               load_policy_dir(new_side.policy_dir()));
+    std::string note;
+    if (old_side.table() && new_side.table()) {
+      diff_capabilities(load_helper_table(*old_side.table()), load_helper_table(*new_side.table()),
+                        diffs);
+    } else {
+      const PolicySource& without = old_side.table() ? new_side : old_side;
+      note = "capabilities not compared: " + without.name() +
+             " has no helper table (give a source tree with helpers/helpers.table, or " +
+             (old_side.table() ? "--new-table" : "--old-table") + " FILE)\n";
+    }
+    std::fputs((diff_text(diffs) + note).c_str(), stdout);
     for (const auto& d : diffs)
       if (d.widens()) return kFindings;
     return kClean;
@@ -212,6 +252,34 @@ int run(Args& args) {
       write_file(output, doc);
     }
     return kClean;
+  }
+  if (command == "coverage") {
+    Format format = Format::kText;
+    std::vector<fs::path> paths;
+    while (!args.done()) {
+      const std::string word = args.take("PATH");
+      if (word == "--format") {
+        const std::string f = args.take("--format text|markdown");
+        if (f == "text") {
+          format = Format::kText;
+        } else if (f == "markdown") {
+          format = Format::kMarkdown;
+        } else {
+          throw UsageError("--format " + f + ": expected text or markdown");
+        }
+      } else if (word.starts_with("--")) {
+        throw UsageError("coverage: unknown option '" + word + "'");
+      } else {
+        paths.emplace_back(word);
+      }
+    }
+    if (paths.empty())
+      throw UsageError("coverage: missing PATH (an observation file or directory)");
+    const auto policies = load_policy_dir(dir);
+    const auto coverage = measure_coverage(policies, read_observations(paths));
+    const auto report = coverage_report(policies, coverage, dir, format);
+    std::fputs(report.text.c_str(), stdout);
+    return report.passes ? kClean : kFindings;
   }
   throw UsageError("unknown command '" + command + "'");
 }

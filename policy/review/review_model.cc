@@ -54,6 +54,14 @@ std::string comment_of(std::string_view raw) {
   return text.substr(first, last - first + 1) + ":";
 }
 
+// A `# unexercised: <reason>` line's note, from its comment text.
+std::optional<UnexercisedNote> note_of(const std::string& comment, const std::string& file,
+                                       int line) {
+  constexpr std::string_view kTag = "unexercised:";
+  if (!comment.starts_with(kTag)) return std::nullopt;
+  return UnexercisedNote{file, line, trim(std::string_view(comment).substr(kTag.size()))};
+}
+
 void walk(HelperPolicy& out, const fs::path& path, int depth) {
   const std::string text = read_text(path);
   const std::string file = path.filename().string();
@@ -61,6 +69,10 @@ void walk(HelperPolicy& out, const fs::path& path, int depth) {
   bool group_has_rules = false;
   std::vector<std::string> above;  // comment lines directly above the current line
   std::string recent;              // the last comment block of this group
+  // `# unexercised:` notes: the group's (in its comment block) and the one directly above.
+  std::optional<UnexercisedNote> group_note, above_note;
+  std::vector<UnexercisedNote> notes;
+  std::set<int> attached;  // lines of the notes that annotate a rule
   std::istringstream lines(text);
   std::string raw;
   for (int number = 1; std::getline(lines, raw); ++number) {
@@ -72,13 +84,20 @@ void walk(HelperPolicy& out, const fs::path& path, int depth) {
         group_has_rules = false;
         above.clear();
         recent.clear();
+        group_note.reset();
+        above_note.reset();
         break;
       case detail::LineKind::kComment:
-        if (!comment.empty()) {
+        if (auto note = note_of(comment, file, number)) {
+          notes.push_back(*note);
+          if (!group_has_rules) group_note = note;
+          above_note = note;
+        } else if (!comment.empty()) {
           if (!group_has_rules) group.push_back(comment);
           above.push_back(comment);
         } else {
           above.clear();
+          above_note.reset();
         }
         break;
       case detail::LineKind::kDirective: {
@@ -88,10 +107,19 @@ void walk(HelperPolicy& out, const fs::path& path, int depth) {
         if (name == "@include" && depth == 0) walk(out, path.parent_path() / arg, depth + 1);
         if (name == "@allow" && arg == "module-loading") out.loads_modules = true;
         above.clear();
+        above_note.reset();
         break;
       }
       case detail::LineKind::kRule: {
         if (!above.empty()) recent = join(above);
+        std::string trailing = comment;
+        std::optional<UnexercisedNote> note = note_of(comment, file, number);
+        if (note) {
+          notes.push_back(*note);
+          trailing.clear();
+        }
+        if (!note) note = above_note ? above_note : group_note;
+        if (note) attached.insert(note->line);
         const detail::RuleLine rule = detail::parse_rule_line(line.body, path.string(), number);
         const auto expanded = detail::expand(rule.alternatives, path.string(), number);
         for (std::size_t i = 0; i < expanded.size(); ++i) {
@@ -102,17 +130,21 @@ void walk(HelperPolicy& out, const fs::path& path, int depth) {
           r.line = number;
           r.expansion = static_cast<int>(i);
           r.source = std::string(line.body);
-          r.justification = !comment.empty() ? comment : !above.empty() ? join(above) : recent;
+          r.justification = !trailing.empty() ? trailing : !above.empty() ? join(above) : recent;
           r.group_comment = join(group);
-          r.own_comment = !comment.empty() || !above.empty();
+          r.own_comment = !trailing.empty() || !above.empty();
+          r.unexercised = note;
           out.rules.push_back(std::move(r));
         }
         above.clear();
+        above_note.reset();
         group_has_rules = true;
         break;
       }
     }
   }
+  for (const auto& n : notes)
+    if (!attached.count(n.line)) out.stray_notes.push_back(n);
 }
 
 }  // namespace

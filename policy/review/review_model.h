@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,18 @@
 // so can a later report per rule (which rules a test exercised): a rule's `id` is stable for
 // an unchanged file.
 namespace ccinit::policy::review {
+
+// A `# unexercised: <reason>` comment line: why the rules it annotates stay although no test
+// exercises them (policy-review coverage). It annotates the rule it is the own comment of (a
+// line directly above it, or at its end), else every rule of the group whose comment block
+// holds it. Its text is not part of the justification: it says why a rule is untested, not
+// why it is needed.
+struct UnexercisedNote {
+  std::string file;  // base name of the policy file
+  int line = 0;
+  std::string reason;  // empty: a lint finding
+  std::string where() const { return file + ":" + std::to_string(line); }
+};
 
 // One seccomp allow rule: the syscall is allowed when every check holds. A policy line with
 // `||` or a masked `!=` stands for several rules, each with the line's source and comments.
@@ -27,6 +40,8 @@ struct ReviewRule {
   std::string justification;
   std::string group_comment;  // the comment block of the rule's group
   bool own_comment = false;   // a comment on the line directly above or at the line's end
+  // Its `# unexercised:` annotation, its own or its group's.
+  std::optional<UnexercisedNote> unexercised;
 
   // "runtime.policy:12" or "runtime.policy:12#1" for the second rule of that line.
   std::string id() const;
@@ -42,6 +57,8 @@ struct HelperPolicy {
   std::filesystem::path path;  // the helper's policy file
   bool loads_modules = false;
   std::vector<ReviewRule> rules;  // in file order, an include's rules where it is included
+  // `# unexercised:` lines that annotate no rule (a header block, above a blank line).
+  std::vector<UnexercisedNote> stray_notes;
 };
 
 // Reads a helper's policy and its includes as the build does (the build's checks apply:

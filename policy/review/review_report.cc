@@ -83,6 +83,13 @@ const char* op_name(Op op) {
   return "?";
 }
 
+// The justification, and the rule's `unexercised:` annotation after it.
+std::string justification_cell(const ReviewRule& r) {
+  if (!r.unexercised) return r.reason();
+  const std::string note = "*Unexercised:* " + r.unexercised->reason;
+  return r.reason().empty() ? note : r.reason() + " " + note;
+}
+
 std::string pad(std::string s, std::size_t width) {
   if (s.size() < width) s.append(width - s.size(), ' ');
   return s;
@@ -125,6 +132,17 @@ std::vector<std::string> lint(const fs::path& policy_dir, const fs::path& table)
       add(e.what());  // an included file the build refuses
       continue;
     }
+    for (const ReviewRule& r : p.rules) {
+      if (r.unexercised && r.unexercised->reason.empty())
+        add((policy_dir / r.unexercised->file).string() + ":" +
+            std::to_string(r.unexercised->line) +
+            ": `unexercised:` without a reason: say why the rules it annotates stay although "
+            "no test exercises them");
+    }
+    for (const UnexercisedNote& n : p.stray_notes)
+      add((policy_dir / n.file).string() + ":" + std::to_string(n.line) +
+          ": this `unexercised:` annotates no rule: put it in the comment directly above a "
+          "rule, at the rule's end, or in the comment block of the rule's group");
     for (const ReviewRule& r : p.rules) {
       if (!is_dangerous(r.syscall) || r.own_comment || has_safe_form(r)) continue;
       const std::string_view form = safe_form(r.syscall);
@@ -189,7 +207,8 @@ std::string explain(const HelperPolicy& policy, const TableHelper* row, Format f
       out << "], \"risk\": " << json_string(risk_name(risk_of(r)))
           << ", \"file\": " << json_string(r.file) << ", \"line\": " << r.line
           << ", \"source\": " << json_string(r.source)
-          << ", \"justification\": " << json_string(one_line(r.reason())) << "}";
+          << ", \"justification\": " << json_string(one_line(r.reason())) << ", \"unexercised\": "
+          << (r.unexercised ? json_string(r.unexercised->reason) : std::string("null")) << "}";
     }
     out << "\n]}\n";
     return out.str();
@@ -211,7 +230,8 @@ std::string explain(const HelperPolicy& policy, const TableHelper* row, Format f
     out << "| --- | --- | --- | --- | --- |\n";
     for (const ReviewRule& r : policy.rules)
       out << "| `" << r.syscall << "` | " << cell(conditions_cell(r)) << " | "
-          << risk_name(risk_of(r)) << " | " << r.where() << " | " << cell(r.reason()) << " |\n";
+          << risk_name(risk_of(r)) << " | " << r.where() << " | " << cell(justification_cell(r))
+          << " |\n";
     out << "\n";
     return out.str();
   }
@@ -230,6 +250,8 @@ std::string explain(const HelperPolicy& policy, const TableHelper* row, Format f
     out << "  " << pad(r.syscall, width) << "  " << pad(std::string(risk_name(risk_of(r))), 8)
         << "  " << pad(r.where(), 28) << "  " << conditions_or_any(r) << "\n";
     out << "  " << pad("", width) << "    why: " << one_line(r.reason()) << "\n";
+    if (r.unexercised)
+      out << "  " << pad("", width) << "    unexercised: " << r.unexercised->reason << "\n";
   }
   return out.str();
 }
@@ -304,6 +326,14 @@ std::string diff_text(const std::vector<HelperDiff>& diffs) {
     for (const ReviewRule& r : d.narrowed)
       out << d.helper << ": narrows: " << r.syscall << ": " << conditions_or_any(r) << " (was "
           << r.where() << ")\n";
+    const std::string row = "helpers.table:" + std::to_string(d.row_line);
+    if (d.row_added) out << d.helper << ": new row in the helper table (" << row << ")\n";
+    if (d.row_removed) out << d.helper << ": row removed from the helper table\n";
+    for (const auto& c : d.capabilities_kept)
+      out << d.helper << ": widens: keeps " << c << " (" << row << ")\n";
+    for (const auto& c : d.capabilities_dropped)
+      out << d.helper << ": narrows: no longer keeps " << c << " (" << (d.row_removed ? "was " : "")
+          << row << ")\n";
   }
   if (diffs.empty()) out << "no change in what any helper allows\n";
   return out.str();
@@ -324,7 +354,10 @@ std::string review_document(const std::vector<HelperPolicy>& policies,
          "expansion (`||` and a masked `!=` give one rule each), the policy line it comes from\n"
          "and the comment that justifies it. Risk classes: critical (kernel code, namespaces,\n"
          "mounts, exec), high (a dangerous syscall outside its safe argument form), medium (in\n"
-         "its safe form, or changing files or socket traffic), low (the rest).\n\n"
+         "its safe form, or changing files or socket traffic), low (the rest). A rule that no\n"
+         "test exercises (`policy-review coverage` over the tests' observation files) carries\n"
+         "`# unexercised: <reason>` in its own comment or its group's, shown after the\n"
+         "justification.\n\n"
          "Exposure score: "
       << score_weights_text() << ".\n\n";
   std::vector<Score> scores;

@@ -34,7 +34,7 @@ std::string baseline_text(const std::vector<Score>& scores);
 std::vector<std::string> above_baseline(const std::vector<Score>& scores, std::string_view baseline,
                                         const std::string& baseline_name);
 
-// diff: one line per widened and narrowed rule.
+// diff: one line per widened and narrowed rule and capability.
 std::string diff_text(const std::vector<HelperDiff>& diffs);
 
 // The review document of every helper of the table (docs/policy-review.md).
