@@ -89,6 +89,8 @@ std::optional<int> seccomp_filter_count(pid_t pid) {
 }
 
 std::optional<Attribution::Caller> Attribution::of(pid_t tid) {
+  // PID 1 (the base itself) makes most of the calls, and is never under a helper's policy.
+  if (tid == pid1_) return std::nullopt;
   std::optional<TaskStat> stat = read_task_stat(tid);
   if (!stat) return std::nullopt;
   const Identity identity{tid, stat->start_time};
