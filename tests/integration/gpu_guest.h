@@ -33,6 +33,8 @@ class GpuGuest {
   GpuGuest(const std::string& topology, const std::string& fake_config,
            const std::string& cc_guest = "", Infiniband infiniband = Infiniband::kNone);
   Boot boot(const std::string& cmdline, double timeout_s = 60) const;
+  // As Guest::observe_into.
+  void observe_into(const std::string& file) { observe_into_ = file; }
   // Makes this guest's NVIDIA side a GPU extension, as Kata's composable images ship it: the
   // NVIDIA tools and the fabric daemons' stock files move from the base root into an EROFS
   // image (bin/, usr/share/nvidia/), which also holds kFirmwareFile, the counters file
@@ -61,6 +63,7 @@ class GpuGuest {
   std::string cc_guest_;
   std::string gpu_extension_image_;
   std::optional<Guest> guest_;
+  std::string observe_into_;
 };
 
 }  // namespace ccinit::itest

@@ -6,7 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -146,8 +148,11 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_af
     std::snprintf(timeout, sizeof timeout, "%g", sigterm_after_s);
     argv.insert(argv.end(), {"--sigterm-after", timeout});
   }
+  std::string observation;
+  for (const std::string& arg : observe_args(observe_into_, observation)) argv.push_back(arg);
   ProgramRun run = run_program(argv);
   Boot boot;
+  boot.observation = observation;
   boot.exit_code = run.exit_code;
   boot.out = std::move(run.out);
   boot.err = std::move(run.err);
@@ -157,6 +162,24 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_af
       boot.sysctl[entry.path().filename().string()] = strip_newline(read_text(entry.path()));
   }
   return boot;
+}
+
+std::vector<std::string> observe_args(const std::string& chosen, std::string& file) {
+  file = chosen;
+  if (file.empty()) {
+    const char* dir = std::getenv("CCINIT_OBSERVE_DIR");
+    if (!dir || !*dir) return {};
+    fs::create_directories(dir);
+    static int boots = 0;
+    std::string test = "boot";
+    if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info())
+      test = std::string(info->test_suite_name()) + "." + info->name();
+    for (char& c : test)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+    file = std::string(dir) + "/" + test + "-" + std::to_string(::getpid()) + "-" +
+           std::to_string(++boots) + ".observed";
+  }
+  return {"--observe", file};
 }
 
 std::string power_off_line(int level, const std::string& reason) {

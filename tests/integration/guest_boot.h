@@ -70,6 +70,8 @@ struct Boot {
   std::vector<std::string> refused_kmsg;      // those it would have refused
   std::map<std::string, std::string> sysctl;  // stand-in files by name, e.g.
                                               // "kernel.modules_disabled", trailing \n cut
+  // The file ns-boot --observe wrote this boot's observation to, or "" when not observed.
+  std::string observation;
 
   bool agent_reported() const;
   // The agent's key=value fields (tests/testlib/agent_report.h).
@@ -91,11 +93,22 @@ class Guest {
   // Boots it as PID 1 of fresh namespaces with this kernel command line; with
   // sigterm_after_s, the host sends the guest's PID 1 SIGTERM that long after it started.
   Boot boot(const std::string& cmdline, double timeout_s = 30, double sigterm_after_s = 0) const;
+  // Every later boot records its observation (ns-boot --observe) into `file`, whether or not
+  // CCINIT_OBSERVE_DIR is set.
+  void observe_into(const std::string& file) { observe_into_ = file; }
 
  private:
   TempDir dir_{"ccinit-itest"};
   std::string root_;
+  std::string observe_into_;
 };
+
+// ns-boot's arguments that observe a boot, and the file it goes to (Boot::observation):
+// `chosen` when a test asked for one, else a new file in $CCINIT_OBSERVE_DIR when that is set
+// (created; named after the running test, this process and a counter), else none. So
+// `CCINIT_OBSERVE_DIR=DIR ctest -L integration` collects what every boot's helpers did, for
+// `policy-review coverage`.
+std::vector<std::string> observe_args(const std::string& chosen, std::string& file);
 
 // The one power-off line that every boot must end with, e.g.
 //   <3>ccinit: power off: helper lockdown failed: exited with status 1

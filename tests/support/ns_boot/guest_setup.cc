@@ -22,6 +22,7 @@
 
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
+#include "tests/support/ns_boot/observer_filter.h"
 #include "tests/support/ns_boot/stand_ins.h"
 
 namespace ccinit::ns_boot {
@@ -219,7 +220,7 @@ void reset_signals() {
 
 }  // namespace
 
-void boot_guest(const Options& options) {
+void boot_guest(const Options& options, int observer_fd) {
   try {
     // The guest's PID 1 powers off with reboot(2): only inside a PID namespace does that
     // merely end the namespace.
@@ -244,6 +245,8 @@ void boot_guest(const Options& options) {
     if (::dup2(null_fd.get(), STDIN_FILENO) < 0) throw SysError("dup2 stdin");
     if (::chroot(root.c_str()) != 0) throw SysError("chroot " + root);
     if (::chdir("/") != 0) throw SysError("chdir /");
+    // Last: from here on every call waits for the recorder's answer.
+    if (observer_fd >= 0) install_observer(observer_fd);
   } catch (const std::exception& e) {
     give_up(kSetupFailed, e.what());
   }

@@ -3,7 +3,7 @@
 //
 //   ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]
 //           [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]
-//           [--gpu-extension EROFS-IMAGE] [--sigterm-after S]
+//           [--gpu-extension EROFS-IMAGE] [--sigterm-after S] [--observe FILE]
 //
 // --pci-devices mounts sysfs on ROOT/sys and binds DIR (a fake PCI tree, see
 // tests/support/fake_sysfs) read-only over ROOT/sys/bus/pci/devices; --infiniband likewise
@@ -11,11 +11,18 @@
 // /dev/tdx_guest or /dev/sev-guest (a bind of /dev/null) as a confidential guest has;
 // --gpu-extension mounts an EROFS image read-only (a loop device) at
 // ROOT/run/kata-extensions/gpu, on a tmpfs ROOT/run;
-// --sigterm-after sends SIGTERM to the guest's PID 1 S seconds after it started.
+// --sigterm-after sends SIGTERM to the guest's PID 1 S seconds after it started;
+// --observe records, into FILE, every system call the helpers' seccomp policies allowed
+// (and the tools they started made) during the boot, per helper, with the arguments their
+// rules check and the callers' names: the input of `policy-review coverage` (format in
+// observation_log.h). The guest runs under one more seccomp filter, which notifies ns-boot
+// of every call and is answered "continue"; calls a helper's policy refuses never reach it,
+// so observing widens nothing. Test-only: the shipped ccinit has no part of it.
 //
 // Exit status: 130 when the guest's PID 1 died of SIGINT (what reboot(RB_POWER_OFF) does to
 // the init of a PID namespace: the guest powered off), 124 when it was killed after
-// --timeout seconds (default 60), else 1 with a line on stderr saying what happened.
+// --timeout seconds (default 60), else 1 with a line on stderr saying what happened (also
+// when --observe could not record or write its file).
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -33,6 +40,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +49,7 @@
 #include "common/unique_fd.h"
 #include "common/wait_status.h"
 #include "tests/support/ns_boot/guest_setup.h"
+#include "tests/support/ns_boot/observer.h"
 #include "tests/support/ns_boot/options.h"
 #include "tests/support/ns_boot/stand_ins.h"
 
@@ -101,7 +110,8 @@ void die_with_parent(pid_t expected_parent) {
 
 // The middle process: enters the new namespaces (the PID namespace applies to its children)
 // and starts the guest's PID 1, then reports on it.
-[[noreturn]] void run_middle(const Options& options, int report_fd, pid_t ns_boot) {
+[[noreturn]] void run_middle(const Options& options, int report_fd, int observer_fd,
+                             pid_t ns_boot) {
   die_with_parent(ns_boot);
   try {
     if (::unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
@@ -123,8 +133,11 @@ void die_with_parent(pid_t expected_parent) {
   if (pid1 == 0) {
     ::close(report_fd);
     die_with_parent(0);  // its parent is outside its PID namespace
-    boot_guest(options);
+    boot_guest(options, observer_fd);
   }
+  // Only the guest's PID 1 may hold it: the recorder learns from EOF that it never will
+  // write to it.
+  if (observer_fd >= 0) ::close(observer_fd);
   if (!send_int(report_fd, pid1)) ::kill(pid1, SIGKILL);
   int status = 0;
   while (::waitpid(pid1, &status, 0) < 0) {
@@ -162,20 +175,30 @@ int run(const Options& options) {
     throw SysError("--root " + options.root + ": /sbin/init");
 
   auto [report_r, report_w] = make_pipe();
+  Pipe observer_pipe;
+  if (!options.observe.empty()) observer_pipe = make_pipe();
   const pid_t self = ::getpid();
   pid_t middle = ::fork();
   if (middle < 0) throw SysError("fork");
   if (middle == 0) {
     report_r.reset();
-    run_middle(options, report_w.get(), self);
+    observer_pipe.read_end.reset();
+    run_middle(options, report_w.get(),
+               observer_pipe.write_end ? observer_pipe.write_end.get() : -1, self);
   }
   report_w.reset();
+  observer_pipe.write_end.reset();
+  // Started once the guest's PID 1 exists, i.e. after the fork: it is a thread.
+  std::optional<Observer> observer;
+  if (!options.observe.empty())
+    observer.emplace(std::move(observer_pipe.read_end), options.observe);
 
   const double deadline = monotonic_now() + options.timeout_s;
   int pid1 = 0, status = 0;
   bool timed_out = false;
   int err = receive_int(report_r.get(), pid1, deadline);
   if (err == 0) {
+    if (observer) observer->start(pid1);
     if (options.sigterm_after_s > 0) {
       const double term_at = monotonic_now() + options.sigterm_after_s;
       err = receive_int(report_r.get(), status, std::min(term_at, deadline));
@@ -198,6 +221,10 @@ int run(const Options& options) {
   int middle_status = 0;
   while (::waitpid(middle, &middle_status, 0) < 0 && errno == EINTR) {
   }
+  // The middle process has reaped the guest's PID 1, which exits only once every process
+  // of its namespace is gone: nothing more can be observed.
+  std::string observe_error = observer ? observer->finish() : "";
+  if (!observe_error.empty()) say("--observe " + options.observe + ": " + observe_error);
   if (timed_out) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%g", options.timeout_s);
@@ -208,6 +235,7 @@ int run(const Options& options) {
     say("the guest could not be started");
     return kFailed;
   }
+  if (!observe_error.empty()) return kFailed;
   if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) return kPoweredOff;
   say(describe(status));
   return kFailed;

@@ -27,7 +27,8 @@ Options parse_options(const std::vector<std::string>& args) {
                                                       {"--pci-devices", &options.pci_devices},
                                                       {"--infiniband", &options.infiniband},
                                                       {"--cc-guest", &options.cc_guest},
-                                                      {"--gpu-extension", &options.gpu_extension}};
+                                                      {"--gpu-extension", &options.gpu_extension},
+                                                      {"--observe", &options.observe}};
   bool cmdline_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -49,7 +50,7 @@ Options parse_options(const std::vector<std::string>& args) {
     throw UsageError("--cc-guest " + options.cc_guest + ": expected tdx or sev-snp");
   for (const auto& [name, value] : text_options) {
     if (name == "--pci-devices" || name == "--infiniband" || name == "--cc-guest" ||
-        name == "--gpu-extension")
+        name == "--gpu-extension" || name == "--observe")
       continue;  // optional
     if (name == "--cmdline" ? !cmdline_given : value->empty())
       throw UsageError(name + " is required");

@@ -28,6 +28,12 @@ struct Options {
   // finds mounted. It stands in for what the extensions helper mounts from a dm-verity disk,
   // which this machine's kernel cannot make; the VM tests prove that part.
   std::string gpu_extension;
+  // Records the system calls the helpers' policies allowed during the boot, and which tools
+  // made them, into this file (the observation format, observation_log.h), for
+  // `policy-review coverage`. The guest's PID 1 runs under an extra seccomp filter that
+  // hands every call to ns-boot's recorder (observer_filter.h, observer.h); it changes no
+  // outcome of any call. Test-only: nothing of it is in the shipped ccinit.
+  std::string observe;
 };
 
 class UsageError : public std::runtime_error {
@@ -41,6 +47,7 @@ Options parse_options(const std::vector<std::string>& args);
 inline constexpr const char* kUsage =
     "usage: ns-boot --root DIR --cmdline TEXT --kmsg FILE --sysctl-dir DIR [--timeout S]\n"
     "               [--pci-devices DIR] [--infiniband DIR] [--cc-guest tdx|sev-snp]\n"
-    "               [--gpu-extension EROFS-IMAGE] [--sigterm-after S]";
+    "               [--gpu-extension EROFS-IMAGE] [--sigterm-after S]\n"
+    "               [--observe FILE]";
 
 }  // namespace ccinit::ns_boot

@@ -1,0 +1,67 @@
+#include "tests/support/ns_boot/observation_log.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "policy/syscall_names.h"
+
+namespace ccinit::ns_boot {
+
+std::string comm_token(std::string_view comm) {
+  std::string token(comm.empty() ? "?" : comm);
+  for (char& c : token) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte == ',' || byte == 0x7f) c = '_';
+  }
+  return token;
+}
+
+const std::vector<unsigned>& ObservationLog::checked_args(const policy::Policy& policy,
+                                                          std::string_view syscall) {
+  auto [it, added] = checked_.try_emplace({&policy, std::string(syscall)});
+  if (added) {
+    for (const policy::Rule& rule : policy.rules)
+      if (rule.syscall == syscall)
+        for (const policy::ArgCheck& check : rule.checks) it->second.push_back(check.arg);
+    std::sort(it->second.begin(), it->second.end());
+    it->second.erase(std::unique(it->second.begin(), it->second.end()), it->second.end());
+  }
+  return it->second;
+}
+
+void ObservationLog::record(const HelperPolicy& helper, long nr,
+                            const std::array<std::uint64_t, 6>& args, std::string_view comm) {
+  Key key{std::string(helper.name), std::string(policy::syscall_name(nr)), {}};
+  // A number the table does not name (a syscall newer than libseccomp's table).
+  if (key.syscall.empty()) key.syscall = "nr" + std::to_string(nr);
+  if (helper.policy)
+    for (unsigned arg : checked_args(*helper.policy, key.syscall))
+      if (arg < args.size()) key.args.emplace_back(arg, args[arg]);
+  Seen& seen = seen_[std::move(key)];
+  ++seen.calls;
+  seen.by.insert(comm_token(comm));
+}
+
+std::string ObservationLog::text() const {
+  std::string out = "# ccinit policy observation v1\n";
+  for (const auto& [key, seen] : seen_) {
+    out += key.helper + " " + key.syscall;
+    for (const auto& [arg, value] : key.args) {
+      char word[40];
+      std::snprintf(word, sizeof word, " arg%u=0x%llx", arg,
+                    static_cast<unsigned long long>(value));
+      out += word;
+    }
+    out += " calls=" + std::to_string(seen.calls) + " by=";
+    bool first = true;
+    for (const std::string& comm : seen.by) {
+      if (!first) out += ",";
+      out += comm;
+      first = false;
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace ccinit::ns_boot
