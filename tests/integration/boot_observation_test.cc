@@ -2,6 +2,7 @@
 // helpers, and the tools they start, really called under their policies. The observation
 // changes no boot, never records a call a policy refuses, and attributes every call.
 #include <algorithm>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,38 @@ TEST_F(ObservedBoot, CpuModeRecordsTheMountsAndTheLockdownWritesAndBootsAsUsual)
                 line.starts_with("lockdown "))
         << line;
   EXPECT_TRUE(starting_with(calls, "? ").empty()) << all(calls);
+}
+
+// What a reviewer runs on the observations: `policy-review coverage` reports, from this one CPU
+// boot, every rule of the mounter's and lockdown's own policies exercised (the whole suite's
+// observations are checked against every policy by scripts/test).
+TEST_F(ObservedBoot, CoverageOfACpuBootReportsEveryMounterAndLockdownRuleExercised) {
+  Guest guest;
+  guest.observe_into(file("cpu.observed"));
+  Boot boot = guest.boot("nvrc.mode=cpu");
+  ASSERT_EQ(boot.exit_code, 130) << boot.describe();
+  const std::string source = ::ccinit::testing::source_dir();
+  const ProgramRun review =
+      run_program({bin_dir() + "/policy-review", "--policy-dir", source + "/policy", "--table",
+                   source + "/helpers/helpers.table", "coverage", boot.observation});
+  // 1: the GPU helpers' rules are not exercised by a CPU boot; 2 would be bad input.
+  ASSERT_EQ(review.exit_code, 1) << review.out << review.err;
+  for (const char* helper : {"mounter", "lockdown"}) {
+    std::smatch summary;
+    const std::regex line(std::string("\\n  ") + helper +
+                          ": ([0-9]+) rules, ([0-9]+) exercised, 0 annotated, 0 unexercised\\n");
+    ASSERT_TRUE(std::regex_search(review.out, summary, line)) << helper << "\n" << review.out;
+    EXPECT_GT(std::stoi(summary[1]), 0) << review.out;
+    EXPECT_EQ(summary[1], summary[2]) << review.out;
+    EXPECT_TRUE(review.out.find("UNEXERCISED  policy/" + std::string(helper) + ".policy") ==
+                std::string::npos)
+        << review.out;
+  }
+  EXPECT_TRUE(
+      std::regex_search(review.out, std::regex("\\n  exercised +mounter.policy:[0-9]+ +mount: ")))
+      << review.out;
+  EXPECT_TRUE(review.out.find("0 observed calls no rule allows") != std::string::npos)
+      << review.out;
 }
 
 // The observer's filter sits under the helper's: a call the policy kills never reaches it,
