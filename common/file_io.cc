@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -156,6 +157,13 @@ std::optional<std::vector<std::string>> list_directory(const std::string& path) 
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+bool readable_now(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  const int rc = ::poll(&p, 1, 0);
+  if (rc < 0 && errno != EINTR) throw SysError("poll");
+  return rc > 0 && (p.revents & POLLIN);
 }
 
 }  // namespace ccinit

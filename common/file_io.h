@@ -31,6 +31,9 @@ void write_file_atomically(const std::string& path, std::string_view data, mode_
 std::optional<std::vector<std::string>> list_directory(const std::string& path);
 // Writes data to an existing file (no O_CREAT), e.g. a /proc/sys knob; throws on failure.
 void write_existing_file(const std::string& path, std::string_view data);
+// Whether fd has something to read (or a notification to receive) right now, without
+// waiting; throws SysError when poll fails.
+bool readable_now(int fd);
 // Writes all bytes to fd, retrying on EINTR and short writes; throws SysError on failure.
 void write_all(int fd, std::string_view data);
 // Strips trailing whitespace/newlines (sysfs and procfs values end in '\n').

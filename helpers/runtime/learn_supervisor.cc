@@ -66,14 +66,6 @@ void answer_one(int listener, RefusalLog& log) {
     throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
 }
 
-// Whether a notification is waiting on the listener, without waiting for one.
-bool pending(int listener) {
-  pollfd p{listener, POLLIN, 0};
-  const int rc = ::poll(&p, 1, 0);
-  if (rc < 0 && errno != EINTR) throw SysError("poll");
-  return rc > 0 && (p.revents & POLLIN);
-}
-
 }  // namespace
 
 LearnSupervisor::LearnSupervisor(const policy::Policy& policy)
@@ -133,7 +125,7 @@ int LearnSupervisor::supervise(int out_fd) {
       if (fds[1].revents & POLLIN) break;  // the helper has exited
       if ((fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN)) break;
     }
-    for (int i = 0; listener && i < kMaxDrained && pending(listener.get()); ++i)
+    for (int i = 0; listener && i < kMaxDrained && readable_now(listener.get()); ++i)
       answer_one(listener.get(), log);
   } catch (const std::exception& e) {
     trouble = e.what();

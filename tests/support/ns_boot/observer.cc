@@ -69,13 +69,6 @@ HelperPolicy helper_named(const std::string& name) {
   return {kUnattributed, nullptr};
 }
 
-bool pending(int listener) {
-  pollfd p{listener, POLLIN, 0};
-  const int rc = ::poll(&p, 1, 0);
-  if (rc < 0 && errno != EINTR) throw SysError("poll");
-  return rc > 0 && (p.revents & POLLIN);
-}
-
 }  // namespace
 
 std::optional<int> seccomp_filter_count(pid_t pid) {
@@ -213,7 +206,7 @@ void Observer::run(pid_t pid1) {
       else if (fds[0].revents & (POLLHUP | POLLERR))
         break;  // no task is left under the filter
       if (fds[1].revents & (POLLIN | POLLHUP)) {
-        for (int i = 0; i < kMaxDrained && pending(listener.get()); ++i)
+        for (int i = 0; i < kMaxDrained && readable_now(listener.get()); ++i)
           answer_one(listener.get(), attribution);
         break;
       }
