@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/file_io.h"
 #include "tests/testlib/agent_report.h"
 #include "tests/testlib/paths.h"
 #include "tests/testlib/run_program.h"
@@ -33,12 +36,65 @@ std::string format_seconds(double seconds) {
   return text.str();
 }
 
+constexpr std::string_view kObservePrefix = "ccinit-observe: ";
+constexpr const char* kObserveInit = "/usr/libexec/ccinit-test/observe-init";
+
+// Where this boot's observation goes, or "" when it is not observed.
+std::string observation_file_for(const VmOptions& options) {
+  if (options.observation_file) return *options.observation_file;
+  const char* dir = std::getenv("CCINIT_OBSERVE_DIR");
+  if (!options.observe_when_asked || !dir || !*dir) return "";
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string name =
+      test ? std::string(test->test_suite_name()) + "." + test->name() : std::string("vm");
+  static std::map<std::string, int> boots;  // per test: its n-th observed boot
+  fs::create_directories(dir);
+  return std::string(dir) + "/" + name + "-vm-" + std::to_string(++boots[name]) + ".observed";
+}
+
 }  // namespace
+
+std::string merge_observation(const std::vector<std::string>& console,
+                              std::vector<std::string>& errors) {
+  struct Seen {
+    unsigned long long calls = 0;
+    std::set<std::string> by;
+  };
+  std::map<std::string, Seen> merged;
+  for (const auto& line : console) {
+    const auto at = line.find(kObservePrefix);
+    if (at == std::string::npos) continue;
+    const std::string entry = line.substr(at + kObservePrefix.size());
+    if (entry.starts_with("#")) {
+      errors.push_back(entry);
+      continue;
+    }
+    const auto calls_at = entry.rfind(" calls=");
+    const auto by_at = entry.rfind(" by=");
+    if (calls_at == std::string::npos || by_at == std::string::npos || by_at < calls_at) {
+      errors.push_back("# garbled: " + entry);  // e.g. a kernel record cut into it
+      continue;
+    }
+    Seen& seen = merged[entry.substr(0, calls_at)];
+    seen.calls += std::stoull(entry.substr(calls_at + 7, by_at - calls_at - 7));
+    std::stringstream by(entry.substr(by_at + 4));
+    for (std::string comm; std::getline(by, comm, ',');) seen.by.insert(comm);
+  }
+  std::string text = "# ccinit policy observation v1\n";
+  for (const auto& [key, seen] : merged) {
+    text += key + " calls=" + std::to_string(seen.calls) + " by=";
+    bool first = true;
+    for (const auto& comm : seen.by) text += (first ? "" : ",") + comm, first = false;
+    text += "\n";
+  }
+  for (const auto& error : errors) text += error + "\n";
+  return text;
+}
 
 std::optional<std::string> cannot_boot_vms() {
   if (::geteuid() != 0) return "VM tests need root (the images hold device nodes)";
-  for (const char* name :
-       {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz", "/quiet-agent.cpio.gz"})
+  for (const char* name : {"/ccinit.cpio.gz", "/bad-helper.cpio.gz", "/modules.cpio.gz",
+                           "/quiet-agent.cpio.gz", "/observe.cpio.gz"})
     if (!fs::exists(kImageDir + name))
       return kImageDir + name + " is missing: the vm.images test (tests/vm/build-images) builds it";
   return std::nullopt;
@@ -72,8 +128,10 @@ ExtensionDisk make_extension_image(const std::string& name, const std::string& d
 VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
   testing::TempDir dir("ccinit-vm-test");
   std::string full_cmdline = cmdline;
-  for (const auto& param : options.kernel_params)
-    full_cmdline += (full_cmdline.empty() ? "" : " ") + param;
+  const std::string observation = observation_file_for(options);
+  std::vector<std::string> params = options.kernel_params;
+  if (!observation.empty()) params.push_back(std::string("rdinit=") + kObserveInit);
+  for (const auto& param : params) full_cmdline += (full_cmdline.empty() ? "" : " ") + param;
   const std::string console = dir.path() + "/console";
   std::vector<std::string> argv = {testing::source_dir() + "/scripts/vm-boot",
                                    "--quiet",
@@ -88,6 +146,7 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
   if (options.with_modules) argv.insert(argv.end(), {"--initrd", kImageDir + "/modules.cpio.gz"});
   if (options.with_quiet_agent)
     argv.insert(argv.end(), {"--initrd", kImageDir + "/quiet-agent.cpio.gz"});
+  if (!observation.empty()) argv.insert(argv.end(), {"--initrd", kImageDir + "/observe.cpio.gz"});
   for (const auto& [text, command] : options.monitor_commands)
     argv.insert(argv.end(), {"--send-on", text, command});
   for (const auto& [image, serial] : options.disks)
@@ -100,6 +159,11 @@ VmBoot boot_vm(const std::string& cmdline, const VmOptions& options) {
   boot.exit_code = run.exit_code;
   if (fs::exists(console)) boot.console = split_lines(testing::read_text(console));
   boot.verdict = std::move(run.err);
+  if (!observation.empty()) {
+    boot.observation_file = observation;
+    write_file_atomically(observation, merge_observation(boot.console, boot.observation_errors),
+                          0644);
+  }
   return boot;
 }
 

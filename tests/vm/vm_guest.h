@@ -94,6 +94,21 @@ struct VmOptions {
     return disk(extension.image, "extension-" + extension.name).kernel_param(extension.params);
   }
 
+  // Observes the helpers' calls (as ns-boot --observe does) into `file`: boots with the
+  // observe overlay and rdinit= its init (tests/support/observe_init), whose recorder prints
+  // each new distinct call on the console; boot_vm merges those lines into the file.
+  VmOptions& observe_into(const std::string& file) {
+    observation_file = file;
+    return *this;
+  }
+  // Observes when CCINIT_OBSERVE_DIR is set (scripts/test), into
+  // $CCINIT_OBSERVE_DIR/<Suite.Test>-vm-<n>.observed. Opt-in per test: every call of the
+  // guest round-trips to the recorder, which would distort the timing, flood and orphan tests.
+  VmOptions& observe_if_asked() {
+    observe_when_asked = true;
+    return *this;
+  }
+
   VmOptions& timeout(double seconds) {
     timeout_seconds = seconds;
     return *this;
@@ -103,6 +118,8 @@ struct VmOptions {
   double timeout_seconds = kBootSeconds;
   bool with_modules = false;
   bool with_quiet_agent = false;
+  std::optional<std::string> observation_file;
+  bool observe_when_asked = false;
   std::vector<std::pair<std::string, std::string>> monitor_commands;
   std::vector<std::pair<std::string, std::string>> disks;  // image, serial
   std::vector<std::string> kernel_params;
@@ -112,6 +129,9 @@ struct VmBoot {
   int exit_code = -1;  // vm-boot's (above); -N when it was killed by signal N
   std::vector<std::string> console;
   std::string verdict;  // vm-boot's stderr
+  // When observed: the file written (empty otherwise) and the recorder's `# error:` lines.
+  std::string observation_file;
+  std::vector<std::string> observation_errors;
 
   // The agent's key=value fields (tests/testlib/agent_report.h); empty when the agent never
   // reported.
@@ -128,6 +148,11 @@ struct VmBoot {
   // For failure messages: the exit status, the verdict and the console.
   std::string describe() const;
 };
+
+// The console's `ccinit-observe: ` lines merged into an observation file's text (same key:
+// calls summed, callers united); `errors` gets the recorder's `# error: ` lines.
+std::string merge_observation(const std::vector<std::string>& console,
+                              std::vector<std::string>& errors);
 
 // Why VM boots cannot run here, or nullopt when they can.
 std::optional<std::string> cannot_boot_vms();

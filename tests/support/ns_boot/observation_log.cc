@@ -29,30 +29,37 @@ const std::vector<unsigned>& ObservationLog::checked_args(const policy::Policy& 
   return it->second;
 }
 
-void ObservationLog::record(const HelperPolicy& helper, long nr,
-                            const std::array<std::uint64_t, 6>& args, std::string_view comm) {
+std::string ObservationLog::record(const HelperPolicy& helper, long nr,
+                                   const std::array<std::uint64_t, 6>& args,
+                                   std::string_view comm) {
   Key key{std::string(helper.name), std::string(policy::syscall_name(nr)), {}};
   // A number the table does not name (a syscall newer than libseccomp's table).
   if (key.syscall.empty()) key.syscall = "nr" + std::to_string(nr);
   if (helper.policy)
     for (unsigned arg : checked_args(*helper.policy, key.syscall))
       if (arg < args.size()) key.args.emplace_back(arg, args[arg]);
-  Seen& seen = seen_[std::move(key)];
-  ++seen.calls;
-  seen.by.insert(comm_token(comm));
+  auto [entry, added] = seen_.try_emplace(std::move(key));
+  ++entry->second.calls;
+  std::string token = comm_token(comm);
+  const bool new_comm = entry->second.by.insert(token).second;
+  if (!added && !new_comm) return "";
+  return key_text(entry->first) + " calls=1 by=" + token;
+}
+
+std::string ObservationLog::key_text(const Key& key) {
+  std::string out = key.helper + " " + key.syscall;
+  for (const auto& [arg, value] : key.args) {
+    char word[40];
+    std::snprintf(word, sizeof word, " arg%u=0x%llx", arg, static_cast<unsigned long long>(value));
+    out += word;
+  }
+  return out;
 }
 
 std::string ObservationLog::text() const {
   std::string out = "# ccinit policy observation v1\n";
   for (const auto& [key, seen] : seen_) {
-    out += key.helper + " " + key.syscall;
-    for (const auto& [arg, value] : key.args) {
-      char word[40];
-      std::snprintf(word, sizeof word, " arg%u=0x%llx", arg,
-                    static_cast<unsigned long long>(value));
-      out += word;
-    }
-    out += " calls=" + std::to_string(seen.calls) + " by=";
+    out += key_text(key) + " calls=" + std::to_string(seen.calls) + " by=";
     bool first = true;
     for (const std::string& comm : seen.by) {
       if (!first) out += ",";

@@ -32,8 +32,10 @@ inline constexpr std::string_view kUnattributed = "?";
 class ObservationLog {
  public:
   // One call of syscall `nr` with `args` (seccomp_data.args) by a process named `comm`.
-  void record(const HelperPolicy& helper, long nr, const std::array<std::uint64_t, 6>& args,
-              std::string_view comm);
+  // Returns the call's line with `calls=1 by=<comm>` when its key or this comm is new (what
+  // the VM's recorder prints at once, since the power-off ends it without warning), else "".
+  std::string record(const HelperPolicy& helper, long nr, const std::array<std::uint64_t, 6>& args,
+                     std::string_view comm);
   // The whole file, header first, one line per distinct call, sorted.
   std::string text() const;
   std::size_t distinct_calls() const { return seen_.size(); }
@@ -49,6 +51,7 @@ class ObservationLog {
     std::size_t calls = 0;
     std::set<std::string> by;
   };
+  static std::string key_text(const Key& key);
   const std::vector<unsigned>& checked_args(const policy::Policy& policy, std::string_view syscall);
 
   std::map<Key, Seen> seen_;

@@ -146,15 +146,15 @@ std::string Observer::finish() {
   return "";
 }
 
-void Observer::answer_one(int listener, Attribution& attribution) {
+bool serve_notification(int listener, Attribution& attribution, const RecordCall& record,
+                        std::string& error) {
   seccomp_notif request;
   std::memset(&request, 0, sizeof request);  // the kernel refuses a buffer that is not zeroed
   if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
     // EINTR: a signal; ENOENT: the caller was interrupted or died before it was received.
-    if (errno == EINTR || errno == ENOENT) return;
+    if (errno == EINTR || errno == ENOENT) return false;
     throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
   }
-  ++answered_;
   try {
     const pid_t tid = static_cast<pid_t>(request.pid);
     const std::optional<Attribution::Caller> caller = attribution.of(tid);
@@ -162,10 +162,10 @@ void Observer::answer_one(int listener, Attribution& attribution) {
     if (caller && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &request.id) == 0) {
       std::array<std::uint64_t, 6> args{};
       for (std::size_t i = 0; i < args.size(); ++i) args[i] = request.data.args[i];
-      log_.record(caller->helper, request.data.nr, args, caller->comm);
+      record(*caller, request.data.nr, args);
     }
   } catch (const std::exception& e) {
-    error_ = e.what();  // reported at the end; the call is answered all the same
+    error = e.what();  // reported at the end; the call is answered all the same
   }
   seccomp_notif_resp response;
   std::memset(&response, 0, sizeof response);
@@ -174,6 +174,15 @@ void Observer::answer_one(int listener, Attribution& attribution) {
   // ENOENT: the caller died (or was interrupted) meanwhile.
   if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) != 0 && errno != ENOENT)
     throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+  return true;
+}
+
+void Observer::answer_one(int listener, Attribution& attribution) {
+  const RecordCall record = [this](const Attribution::Caller& caller, long nr,
+                                   const std::array<std::uint64_t, 6>& args) {
+    log_.record(caller.helper, nr, args, caller.comm);
+  };
+  if (serve_notification(listener, attribution, record, error_)) ++answered_;
 }
 
 void Observer::run(pid_t pid1) {

@@ -2,7 +2,10 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,6 +57,19 @@ class Attribution {
 // Seccomp_filters of /proc/<pid>/status, nullopt when the process is gone. Throws when the
 // kernel does not report it (before Linux 5.9).
 std::optional<int> seccomp_filter_count(pid_t pid);
+
+// One call the recorder saw under a helper's policy.
+using RecordCall = std::function<void(const Attribution::Caller& caller, long nr,
+                                      const std::array<std::uint64_t, 6>& args)>;
+
+// Receives one notification from `listener`, passes a call made under a helper's policy to
+// `record` (only while the caller still waits, so /proc spoke of it) and answers it
+// SECCOMP_USER_NOTIF_FLAG_CONTINUE. What attribution or `record` throws lands in `error`
+// (the call is answered all the same: the guest must not hang on the recorder). Returns
+// whether a notification was received. Throws SysError when the listener fails. Shared by
+// ns-boot's recorder and the VM's (tests/support/observe_init).
+bool serve_notification(int listener, Attribution& attribution, const RecordCall& record,
+                        std::string& error);
 
 class Observer {
  public:
