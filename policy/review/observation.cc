@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <system_error>
+#include <tuple>
 
 #include "policy/policy_parser.h"
 
@@ -41,9 +44,20 @@ std::string hex(std::uint64_t v) {
   return "0x" + std::string(buf, end);
 }
 
-ObservedCall parse_line(const std::string& raw, const std::string& file, int number) {
-  const std::vector<std::string> words = words_of(raw);
-  if (words.size() < 4) fail(file, number, std::string(kLineForm) + ", found '" + raw + "'");
+std::vector<ObservedCall> read_one(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw PolicyError(path.string() + ": cannot read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_observations(text.str(), path.string());
+}
+
+}  // namespace
+
+ObservedCall parse_observation_line(std::string_view raw, const std::string& file, int number) {
+  const std::vector<std::string> words = words_of(std::string(raw));
+  if (words.size() < 4)
+    fail(file, number, std::string(kLineForm) + ", found '" + std::string(raw) + "'");
   ObservedCall call;
   call.file = file;
   call.line = number;
@@ -79,19 +93,38 @@ ObservedCall parse_line(const std::string& raw, const std::string& file, int num
   return call;
 }
 
-std::vector<ObservedCall> read_one(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw PolicyError(path.string() + ": cannot read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_observations(text.str(), path.string());
-}
-
-}  // namespace
-
 std::string ObservedCall::call_text() const {
   std::string out = helper + " " + syscall;
   for (const auto& [arg, value] : args) out += " arg" + std::to_string(arg) + "=" + hex(value);
+  return out;
+}
+
+std::string ObservedCall::line_text() const {
+  std::string out = call_text() + " calls=" + std::to_string(calls) + " by=";
+  for (std::size_t i = 0; i < by.size(); ++i) out += (i ? "," : "") + by[i];
+  return out;
+}
+
+std::string observation_text(const std::vector<ObservedCall>& calls) {
+  using Key = std::tuple<std::string, std::string, std::vector<std::pair<unsigned, std::uint64_t>>>;
+  struct Seen {
+    std::uint64_t calls = 0;
+    std::set<std::string> by;
+  };
+  std::map<Key, Seen> merged;
+  for (const ObservedCall& call : calls) {
+    Seen& seen = merged[{call.helper, call.syscall, call.args}];
+    seen.calls += call.calls;
+    seen.by.insert(call.by.begin(), call.by.end());
+  }
+  std::string out = std::string(kObservationHeader) + "\n";
+  for (const auto& [key, seen] : merged) {
+    ObservedCall call;
+    std::tie(call.helper, call.syscall, call.args) = key;
+    call.calls = seen.calls;
+    call.by.assign(seen.by.begin(), seen.by.end());
+    out += call.line_text() + "\n";
+  }
   return out;
 }
 
@@ -111,7 +144,7 @@ std::vector<ObservedCall> parse_observations(std::string_view text, const std::s
     }
     const auto first = raw.find_first_not_of(" \t");
     if (first == std::string::npos || raw[first] == '#') continue;
-    out.push_back(parse_line(raw, file, number + 1));
+    out.push_back(parse_observation_line(raw, file, number + 1));
   }
   if (number == 0) fail(file, 1, "empty: expected '" + std::string(kObservationHeader) + "'");
   return out;

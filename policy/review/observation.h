@@ -32,7 +32,17 @@ struct ObservedCall {
   std::string where() const { return file + ":" + std::to_string(line); }
   // The line as written (without `calls=` and `by=`): "mounter mount arg3=0xe".
   std::string call_text() const;
+  // The whole line: "mounter mount arg3=0xe calls=2 by=mounter".
+  std::string line_text() const;
 };
+
+// One call line of an observation file (neither the header nor a comment); `file` and
+// `number` name it in errors and in the result. Throws PolicyError "file:line: ...".
+ObservedCall parse_observation_line(std::string_view line, const std::string& file, int number);
+
+// An observation file's text: the header, then one line per distinct call (the calls of equal
+// call_text() merged: counts summed, callers united), ordered by helper, syscall, arguments.
+std::string observation_text(const std::vector<ObservedCall>& calls);
 
 // Parses one observation file's text; `file` names it in errors. Throws PolicyError
 // "file:line: ..." on the first malformed line (a missing header is one, on line 1).

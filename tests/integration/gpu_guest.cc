@@ -67,16 +67,7 @@ Boot GpuGuest::boot(const std::string& cmdline, double timeout_s) const {
   if (!ib_tree_.empty()) argv.insert(argv.end(), {"--infiniband", ib_tree_});
   if (!gpu_extension_image_.empty())
     argv.insert(argv.end(), {"--gpu-extension", gpu_extension_image_});
-  std::string observation;
-  for (const std::string& arg : observe_args(observe_into_, observation)) argv.push_back(arg);
-  ProgramRun run = run_program(argv);
-  Boot boot;
-  boot.observation = observation;
-  boot.exit_code = run.exit_code;
-  boot.out = std::move(run.out);
-  boot.err = std::move(run.err);
-  boot.read_kmsg(kmsg);
-  return boot;
+  return run_ns_boot(std::move(argv), kmsg, observe_into_);
 }
 
 std::string GpuGuest::move_nvidia_into_gpu_extension() {

@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +14,7 @@
 #include <stdexcept>
 
 #include "tests/testlib/agent_report.h"
+#include "tests/testlib/observation_dir.h"
 
 namespace ccinit::itest {
 
@@ -148,15 +148,7 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_af
     std::snprintf(timeout, sizeof timeout, "%g", sigterm_after_s);
     argv.insert(argv.end(), {"--sigterm-after", timeout});
   }
-  std::string observation;
-  for (const std::string& arg : observe_args(observe_into_, observation)) argv.push_back(arg);
-  ProgramRun run = run_program(argv);
-  Boot boot;
-  boot.observation = observation;
-  boot.exit_code = run.exit_code;
-  boot.out = std::move(run.out);
-  boot.err = std::move(run.err);
-  boot.read_kmsg(kmsg);
+  Boot boot = run_ns_boot(std::move(argv), kmsg, observe_into_);
   if (fs::is_directory(stand_ins)) {
     for (const auto& entry : fs::directory_iterator(stand_ins))
       boot.sysctl[entry.path().filename().string()] = strip_newline(read_text(entry.path()));
@@ -164,22 +156,17 @@ Boot Guest::boot(const std::string& cmdline, double timeout_s, double sigterm_af
   return boot;
 }
 
-std::vector<std::string> observe_args(const std::string& chosen, std::string& file) {
-  file = chosen;
-  if (file.empty()) {
-    const char* dir = std::getenv("CCINIT_OBSERVE_DIR");
-    if (!dir || !*dir) return {};
-    fs::create_directories(dir);
-    static int boots = 0;
-    std::string test = "boot";
-    if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info())
-      test = std::string(info->test_suite_name()) + "." + info->name();
-    for (char& c : test)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
-    file = std::string(dir) + "/" + test + "-" + std::to_string(::getpid()) + "-" +
-           std::to_string(++boots) + ".observed";
-  }
-  return {"--observe", file};
+Boot run_ns_boot(std::vector<std::string> argv, const std::string& kmsg,
+                 const std::string& observe_into) {
+  Boot boot;
+  boot.observation = observe_into.empty() ? testing::new_observation_file("ns") : observe_into;
+  if (!boot.observation.empty()) argv.insert(argv.end(), {"--observe", boot.observation});
+  ProgramRun run = run_program(argv);
+  boot.exit_code = run.exit_code;
+  boot.out = std::move(run.out);
+  boot.err = std::move(run.err);
+  boot.read_kmsg(kmsg);
+  return boot;
 }
 
 std::string power_off_line(int level, const std::string& reason) {

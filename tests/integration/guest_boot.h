@@ -103,12 +103,12 @@ class Guest {
   std::string observe_into_;
 };
 
-// ns-boot's arguments that observe a boot, and the file it goes to (Boot::observation):
-// `chosen` when a test asked for one, else a new file in $CCINIT_OBSERVE_DIR when that is set
-// (created; named after the running test, this process and a counter), else none. So
-// `CCINIT_OBSERVE_DIR=DIR ctest -L integration` collects what every boot's helpers did, for
-// `policy-review coverage`.
-std::vector<std::string> observe_args(const std::string& chosen, std::string& file);
+// Runs ns-boot with `argv` (the guest's /dev/kmsg stand-in at `kmsg`), observed
+// (ns-boot --observe) into `observe_into` when a test asked for that, else into
+// testing::new_observation_file() when the suite runs observed; the boot's exit status,
+// output, kernel records and observation file.
+Boot run_ns_boot(std::vector<std::string> argv, const std::string& kmsg,
+                 const std::string& observe_into);
 
 // The one power-off line that every boot must end with, e.g.
 //   <3>ccinit: power off: helper lockdown failed: exited with status 1

@@ -3,15 +3,16 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "common/file_io.h"
+#include "policy/policy_parser.h"
+#include "policy/review/observation.h"
 #include "tests/testlib/agent_report.h"
+#include "tests/testlib/observation_dir.h"
 #include "tests/testlib/paths.h"
 #include "tests/testlib/run_program.h"
 #include "tests/testlib/temp_dir.h"
@@ -42,26 +43,16 @@ constexpr const char* kObserveInit = "/usr/libexec/ccinit-test/observe-init";
 // Where this boot's observation goes, or "" when it is not observed.
 std::string observation_file_for(const VmOptions& options) {
   if (options.observation_file) return *options.observation_file;
-  const char* dir = std::getenv("CCINIT_OBSERVE_DIR");
-  if (!options.observe_when_asked || !dir || !*dir) return "";
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string name =
-      test ? std::string(test->test_suite_name()) + "." + test->name() : std::string("vm");
-  static std::map<std::string, int> boots;  // per test: its n-th observed boot
-  fs::create_directories(dir);
-  return std::string(dir) + "/" + name + "-vm-" + std::to_string(++boots[name]) + ".observed";
+  return options.observe_when_asked ? ::ccinit::testing::new_observation_file("vm") : "";
 }
 
 }  // namespace
 
 std::string merge_observation(const std::vector<std::string>& console,
                               std::vector<std::string>& errors) {
-  struct Seen {
-    unsigned long long calls = 0;
-    std::set<std::string> by;
-  };
-  std::map<std::string, Seen> merged;
-  for (const auto& line : console) {
+  std::vector<policy::review::ObservedCall> calls;
+  for (std::size_t number = 0; number < console.size(); ++number) {
+    const std::string& line = console[number];
     const auto at = line.find(kObservePrefix);
     if (at == std::string::npos) continue;
     const std::string entry = line.substr(at + kObservePrefix.size());
@@ -69,24 +60,14 @@ std::string merge_observation(const std::vector<std::string>& console,
       errors.push_back(entry);
       continue;
     }
-    const auto calls_at = entry.rfind(" calls=");
-    const auto by_at = entry.rfind(" by=");
-    if (calls_at == std::string::npos || by_at == std::string::npos || by_at < calls_at) {
+    try {
+      calls.push_back(
+          policy::review::parse_observation_line(entry, "console", static_cast<int>(number + 1)));
+    } catch (const policy::PolicyError&) {
       errors.push_back("# garbled: " + entry);  // e.g. a kernel record cut into it
-      continue;
     }
-    Seen& seen = merged[entry.substr(0, calls_at)];
-    seen.calls += std::stoull(entry.substr(calls_at + 7, by_at - calls_at - 7));
-    std::stringstream by(entry.substr(by_at + 4));
-    for (std::string comm; std::getline(by, comm, ',');) seen.by.insert(comm);
   }
-  std::string text = "# ccinit policy observation v1\n";
-  for (const auto& [key, seen] : merged) {
-    text += key + " calls=" + std::to_string(seen.calls) + " by=";
-    bool first = true;
-    for (const auto& comm : seen.by) text += (first ? "" : ",") + comm, first = false;
-    text += "\n";
-  }
+  std::string text = policy::review::observation_text(calls);
   for (const auto& error : errors) text += error + "\n";
   return text;
 }

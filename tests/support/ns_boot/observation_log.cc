@@ -1,7 +1,6 @@
 #include "tests/support/ns_boot/observation_log.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "policy/syscall_names.h"
 
@@ -43,32 +42,23 @@ std::string ObservationLog::record(const HelperPolicy& helper, long nr,
   std::string token = comm_token(comm);
   const bool new_comm = entry->second.by.insert(token).second;
   if (!added && !new_comm) return "";
-  return key_text(entry->first) + " calls=1 by=" + token;
+  return call_of(entry->first, Seen{1, {token}}).line_text();
 }
 
-std::string ObservationLog::key_text(const Key& key) {
-  std::string out = key.helper + " " + key.syscall;
-  for (const auto& [arg, value] : key.args) {
-    char word[40];
-    std::snprintf(word, sizeof word, " arg%u=0x%llx", arg, static_cast<unsigned long long>(value));
-    out += word;
-  }
-  return out;
+policy::review::ObservedCall ObservationLog::call_of(const Key& key, const Seen& seen) {
+  policy::review::ObservedCall call;
+  call.helper = key.helper;
+  call.syscall = key.syscall;
+  call.args = key.args;
+  call.calls = seen.calls;
+  call.by.assign(seen.by.begin(), seen.by.end());
+  return call;
 }
 
 std::string ObservationLog::text() const {
-  std::string out = "# ccinit policy observation v1\n";
-  for (const auto& [key, seen] : seen_) {
-    out += key_text(key) + " calls=" + std::to_string(seen.calls) + " by=";
-    bool first = true;
-    for (const std::string& comm : seen.by) {
-      if (!first) out += ",";
-      out += comm;
-      first = false;
-    }
-    out += "\n";
-  }
-  return out;
+  std::vector<policy::review::ObservedCall> calls;
+  for (const auto& [key, seen] : seen_) calls.push_back(call_of(key, seen));
+  return policy::review::observation_text(calls);
 }
 
 }  // namespace ccinit::ns_boot

@@ -11,11 +11,10 @@
 #include <vector>
 
 #include "policy/policy.h"
+#include "policy/review/observation.h"
 
 // What ns-boot --observe writes: the calls the helpers' policies allowed during one boot, in
-// the observation format that `policy-review coverage` reads:
-//   # ccinit policy observation v1
-//   <helper> <syscall>[ arg<N>=0x<hex>]... calls=<count> by=<comm>[,<comm>...]
+// the observation format that `policy-review coverage` reads (policy/review/observation.h).
 // The arguments listed are those some rule of that syscall in the helper's compiled policy
 // checks: what tells the rules apart, and nothing that differs on every call (pointers).
 namespace ccinit::ns_boot {
@@ -27,7 +26,7 @@ struct HelperPolicy {
   const policy::Policy* policy = nullptr;
 };
 
-inline constexpr std::string_view kUnattributed = "?";
+using policy::review::kUnattributed;
 
 class ObservationLog {
  public:
@@ -51,7 +50,7 @@ class ObservationLog {
     std::size_t calls = 0;
     std::set<std::string> by;
   };
-  static std::string key_text(const Key& key);
+  static policy::review::ObservedCall call_of(const Key& key, const Seen& seen);
   const std::vector<unsigned>& checked_args(const policy::Policy& policy, std::string_view syscall);
 
   std::map<Key, Seen> seen_;

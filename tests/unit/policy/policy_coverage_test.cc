@@ -305,6 +305,31 @@ TEST_F(PolicyCoverageTest, AMalformedObservationLineIsAOneLineErrorNamingFileAnd
   EXPECT_EQ(run.out, "");
 }
 
+// What the observers write (ns-boot, the VM boots' recorder) is what coverage reads: one line
+// per distinct call, several boots' or console lines' calls merged.
+TEST_F(PolicyCoverageTest, ObservationsMergeIntoOneLinePerCallThatReadsBackTheSame) {
+  const std::vector<ObservedCall> calls =
+      parse_observations(std::string(kHeader) +
+                             "m mount arg3=0xe calls=2 by=mounter\n"
+                             "l read calls=1 by=lockdown\n"
+                             "m mount arg3=0xe calls=3 by=modprobe,mounter\n"
+                             "m mount arg3=0x10 calls=1 by=mounter\n",
+                         "a.observed");
+  const std::string text = observation_text(calls);
+  EXPECT_EQ(text, std::string(kHeader) +
+                      "l read calls=1 by=lockdown\n"
+                      "m mount arg3=0xe calls=5 by=modprobe,mounter\n"
+                      "m mount arg3=0x10 calls=1 by=mounter\n");
+  const std::vector<ObservedCall> again = parse_observations(text, "b.observed");
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again[1].line_text(), "m mount arg3=0xe calls=5 by=modprobe,mounter");
+  EXPECT_EQ(observation_text(again), text);
+
+  EXPECT_EQ(parse_observation_line("m read calls=1 by=m", "console", 7).where(), "console:7");
+  EXPECT_THROW(parse_observation_line("m read calls=1 by=m<6>[ 1.2] virtio", "console", 7),
+               PolicyError);
+}
+
 TEST_F(PolicyCoverageTest, AnUnknownHelperOrSyscallIsAnError) {
   policies({{"h.policy", "# io\nread\n"}});
   const fs::path helper = observe("helper.observed", "g read calls=1 by=g\n");
