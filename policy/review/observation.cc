@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "policy/policy_parser.h"
+#include "policy/policy_text.h"
 
 namespace ccinit::policy::review {
 
@@ -36,12 +37,6 @@ bool parse_number(std::string_view text, int base, std::uint64_t& value) {
   if (text.empty()) return false;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   return ec == std::errc() && end == text.data() + text.size();
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, 16);
-  return "0x" + std::string(buf, end);
 }
 
 std::vector<ObservedCall> read_one(const fs::path& path) {
@@ -95,7 +90,7 @@ ObservedCall parse_observation_line(std::string_view raw, const std::string& fil
 
 std::string ObservedCall::call_text() const {
   std::string out = helper + " " + syscall;
-  for (const auto& [arg, value] : args) out += " arg" + std::to_string(arg) + "=" + hex(value);
+  for (const auto& [arg, value] : args) out += " arg" + std::to_string(arg) + "=" + hex_text(value);
   return out;
 }
 

@@ -7,10 +7,10 @@
 #include <linux/dm-ioctl.h>
 #include <sys/ioctl.h>
 
-#include <cstdio>
 #include <regex>
 #include <string>
 
+#include "policy/policy_text.h"
 #include "tests/testlib/paths.h"
 #include "tests/testlib/run_program.h"
 #include "tests/testlib/temp_dir.h"
@@ -22,12 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string hex(unsigned long long value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", value);
-  return text;
-}
 
 TEST(VmObservedBootTest, ExtensionBootObservedReachesTheAgentAndMeasuresTheDeviceMapperRules) {
   CCINIT_REQUIRE(cannot_boot_vms());
@@ -49,7 +43,8 @@ TEST(VmObservedBootTest, ExtensionBootObservedReachesTheAgentAndMeasuresTheDevic
   const std::string observed = testing::read_text(file);
   EXPECT_THAT(observed, ::testing::StartsWith("# ccinit policy observation v1\n"));
   for (unsigned long request : {DM_DEV_CREATE, DM_TABLE_LOAD, DM_DEV_SUSPEND})
-    EXPECT_THAT(observed, HasSubstr("\nextensions ioctl arg1=" + hex(request) + " calls="))
+    EXPECT_THAT(observed,
+                HasSubstr("\nextensions ioctl arg1=" + policy::hex_text(request) + " calls="))
         << observed;
   EXPECT_TRUE(std::regex_search(observed, std::regex("\nextensions finit_module calls=[0-9]+ "
                                                      "by=([^\n]*,)?modprobe[,\n]")))
