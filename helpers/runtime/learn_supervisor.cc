@@ -3,7 +3,6 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "common/file_io.h"
+#include "common/seccomp_notification.h"
 #include "common/sys_error.h"
 #include "common/unique_fd.h"
 #include "common/wait_status.h"
@@ -38,32 +38,15 @@ std::string comm_of(pid_t pid) {
   }
 }
 
-// Receives one notification, records it and answers it.
+// Receives one held call, records it and answers it.
 void answer_one(int listener, RefusalLog& log) {
-  seccomp_notif request;
-  std::memset(&request, 0, sizeof request);  // the kernel refuses a buffer that is not zeroed
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
-    // EINTR: a signal; ENOENT: the caller was interrupted or died before it was received.
-    if (errno == EINTR || errno == ENOENT) return;
-    throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
-  }
-  std::string comm = comm_of(static_cast<pid_t>(request.pid));
-  // The pid named the caller only if the call is still waiting for its answer.
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &request.id) != 0) comm = "?";
-  SyscallArgs args{};
-  for (std::size_t i = 0; i < args.size(); ++i) args[i] = request.data.args[i];
-  log.record(request.data.nr, args, comm);
-
-  seccomp_notif_resp response;
-  std::memset(&response, 0, sizeof response);
-  response.id = request.id;
-  if (log.never_allowed(request.data.nr)) {
-    response.error = -EPERM;
-  } else {
-    response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  }
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) != 0 && errno != ENOENT)
-    throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+  const std::optional<seccomp_notif> call = receive_held_call(listener);
+  if (!call) return;
+  std::string comm = comm_of(static_cast<pid_t>(call->pid));
+  // Checked after reading: the pid named the caller only if the call still waits.
+  if (!still_held(listener, *call)) comm = "?";
+  log.record(call->data.nr, held_call_args(*call), comm);
+  answer_held_call(listener, *call, log.never_allowed(call->data.nr) ? EPERM : 0);
 }
 
 }  // namespace

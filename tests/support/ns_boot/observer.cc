@@ -3,17 +3,16 @@
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
 #include "common/decimal.h"
 #include "common/file_io.h"
 #include "common/process_tree.h"
+#include "common/seccomp_notification.h"
 #include "common/sys_error.h"
 #include "entry/helper_entries.h"
 #include "helpers/runtime/proc_status.h"
@@ -148,32 +147,17 @@ std::string Observer::finish() {
 
 bool serve_notification(int listener, Attribution& attribution, const RecordCall& record,
                         std::string& error) {
-  seccomp_notif request;
-  std::memset(&request, 0, sizeof request);  // the kernel refuses a buffer that is not zeroed
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
-    // EINTR: a signal; ENOENT: the caller was interrupted or died before it was received.
-    if (errno == EINTR || errno == ENOENT) return false;
-    throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
-  }
+  const std::optional<seccomp_notif> call = receive_held_call(listener);
+  if (!call) return false;
   try {
-    const pid_t tid = static_cast<pid_t>(request.pid);
-    const std::optional<Attribution::Caller> caller = attribution.of(tid);
+    const std::optional<Attribution::Caller> caller = attribution.of(static_cast<pid_t>(call->pid));
     // What /proc said is about the caller only if the call is still waiting for its answer.
-    if (caller && ::ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &request.id) == 0) {
-      std::array<std::uint64_t, 6> args{};
-      for (std::size_t i = 0; i < args.size(); ++i) args[i] = request.data.args[i];
-      record(*caller, request.data.nr, args);
-    }
+    if (caller && still_held(listener, *call))
+      record(*caller, call->data.nr, held_call_args(*call));
   } catch (const std::exception& e) {
     error = e.what();  // reported at the end; the call is answered all the same
   }
-  seccomp_notif_resp response;
-  std::memset(&response, 0, sizeof response);
-  response.id = request.id;
-  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-  // ENOENT: the caller died (or was interrupted) meanwhile.
-  if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response) != 0 && errno != ENOENT)
-    throw SysError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
+  answer_held_call(listener, *call);
   return true;
 }
 
